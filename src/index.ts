@@ -1,5 +1,44 @@
 /**
  * @module memstats
  * Go's runtime memory toolkit for Node.js. This file only re-exports.
+ *
+ * @example
+ * import { readMemStats, readGCStats, watchGC } from 'memstats';
+ * const m = readMemStats();          // Go's runtime.ReadMemStats
+ * watchGC();                         // a GC line per second with GCs, like the seed's ShowGCStat
  */
-export {};
+export { readMemStats, toGoMemStats, GO_MEMSTATS_FIELDS, type MemStats, type HeapSpace } from './stats/mem-stats.js';
+export { readGCStats, type GCStats, type ReadGCStatsOptions } from './stats/gc-stats.js';
+export {
+  settleGC,
+  stopGCTracker,
+  GC_PAUSE_BUCKETS_SECONDS,
+  type GCEvent,
+  type GCKind,
+  type PauseHistogram,
+} from './stats/gc-tracker.js';
+export {
+  readEventLoop,
+  openEventLoopWindow,
+  stopEventLoopMonitor,
+  type EventLoopStats,
+  type EventLoopOptions,
+  type ReadEventLoopOptions,
+  type EventLoopWindow,
+} from './stats/event-loop.js';
+export { readSystem, type SystemStats } from './stats/system.js';
+export { readResources, type ResourceStats } from './stats/resources.js';
+export { getSampler, createSampler, Sampler, type SamplerOptions, type SampleListener } from './sampler/sampler.js';
+export { SampleReader, type Sample, type SampleGC } from './sampler/sample.js';
+export { addSampleSource, type SampleSourceReader } from './sampler/sources.js';
+export { formatBytes, formatDuration, formatPercent } from './report/format.js';
+export {
+  watchGC,
+  watchSystem,
+  printGCSummary,
+  type WatchOptions,
+  type Watcher,
+  type PrintOptions,
+  type LineWriter,
+} from './report/console.js';
+export { ERR_INVALID_OPTION } from './internal/validate.js';

@@ -1,0 +1,61 @@
+// memstats counts exactly the GCs V8 itself logs. Child processes run with
+// --trace-gc (and --trace-gc-nvp for allocated bytes); the GC lines V8 printed
+// between two markers are compared with memstats' figures for the same window.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const fixture = fileURLToPath(new URL('../fixtures/stats/gc-workload.js', import.meta.url));
+const GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep|Minor Mark-Sweep)\b/;
+
+function runChild(workload: string, flag: string): { lines: string[]; all: string[]; result: Record<string, number> } {
+  const r = spawnSync(process.execPath, [flag, fixture, workload], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  const lines = r.stdout.split('\n');
+  const start = lines.indexOf('MEMSTATS-START');
+  const final = lines.indexOf('MEMSTATS-FINAL');
+  assert.ok(start >= 0 && final > start, `markers missing in child output:\n${r.stdout.slice(0, 2000)}`);
+  const resultLine = lines.find((l) => l.startsWith('MEMSTATS-RESULT'))!;
+  const result: Record<string, number> = {};
+  for (const kv of resultLine.split(' ').slice(1)) {
+    const [k, v] = kv.split('=');
+    result[k] = Number(v);
+  }
+  return { lines: lines.slice(start, final + 1), all: lines, result };
+}
+
+for (const workload of ['burst', 'steady', 'forced']) {
+  test(`numGC equals the GC lines V8 prints (--trace-gc), workload "${workload}"`, (t) => {
+    const { lines, result } = runChild(workload, '--trace-gc');
+    const gcLines = lines.filter((l) => GC_LINE.test(l));
+    const scavenges = gcLines.filter((l) => / ms: Scavenge/.test(l)).length;
+    assert.ok(gcLines.length > 0, 'the workload must cause GCs');
+    t.diagnostic(`V8 lines ${gcLines.length} (${scavenges} scavenges), memstats numGC ${result.numGC}`);
+    assert.equal(result.numGC, gcLines.length, `V8 printed ${gcLines.length} GC lines, memstats counted ${result.numGC}`);
+    assert.equal(result.minor, scavenges);
+    assert.equal(result.major, gcLines.length - scavenges);
+    if (workload === 'forced') assert.equal(result.numForcedGC, 30);
+  });
+}
+
+test("totalAlloc agrees within ±2% with V8's own object-size accounting (--trace-gc-nvp)", (t) => {
+  const { all, result } = runChild('alloc', '--trace-gc-nvp');
+  const nvp = (l: string, key: string) => Number(new RegExp(`\\b${key}=(\\d+)`).exec(l)?.[1]);
+  const startIdx = all.indexOf('MEMSTATS-START');
+  const endIdx = all.indexOf('MEMSTATS-END');
+  const before = all.slice(0, startIdx).filter((l) => l.includes('total_size_after='));
+  const inWindow = all.slice(startIdx, endIdx).filter((l) => l.includes('total_size_before='));
+  assert.ok(before.length > 0 && inWindow.length > 5, 'the workload must cause GCs');
+  // V8's view: what each GC found minus what the previous one left.
+  let prevAfter = nvp(before[before.length - 1], 'total_size_after');
+  let v8Allocated = 0;
+  for (const l of inWindow) {
+    v8Allocated += Math.max(0, nvp(l, 'total_size_before') - prevAfter);
+    prevAfter = nvp(l, 'total_size_after');
+  }
+  assert.ok(v8Allocated > 50e6, `window too small to compare: ${v8Allocated} bytes`);
+  const err = (result.totalAlloc - v8Allocated) / v8Allocated;
+  t.diagnostic(`V8 accounted ${v8Allocated} bytes, memstats totalAlloc ${result.totalAlloc}: ${(err * 100).toFixed(3)}%`);
+  assert.ok(Math.abs(err) <= 0.02, `memstats totalAlloc ${result.totalAlloc} vs V8 ${v8Allocated}: ${(err * 100).toFixed(2)}%`);
+});
