@@ -1,0 +1,94 @@
+/**
+ * @module pool/idle-list
+ * The idle set's age order, shared by the recycler and the object pool: a
+ * doubly linked list, oldest first, and the one unref'd timer that evicts
+ * entries idle for `maxAgeMs` (the seed's recycler goroutine with its
+ * one-minute rule). O(1) push, remove and oldest.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** A node of the idle list; the owner stores its payload on it. */
+export interface IdleNode {
+  prev: IdleNode | null;
+  next: IdleNode | null;
+  /** performance.now() when the entry became idle, ms. */
+  idleSinceMs: number;
+}
+
+/** IdleList keeps idle entries ordered by the time they became idle. */
+export class IdleList<N extends IdleNode> {
+  head: N | null = null;
+  tail: N | null = null;
+  size = 0;
+
+  /** push appends `node` as the newest entry, stamped `nowMs`. */
+  push(node: N, nowMs: number): void {
+    node.idleSinceMs = nowMs;
+    node.prev = this.tail;
+    node.next = null;
+    if (this.tail) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+    this.size++;
+  }
+
+  /** remove unlinks `node` (which must be in this list). */
+  remove(node: N): void {
+    if (node.prev) node.prev.next = node.next;
+    else this.head = node.next as N | null;
+    if (node.next) node.next.prev = node.prev;
+    else this.tail = node.prev as N | null;
+    node.prev = null;
+    node.next = null;
+    this.size--;
+  }
+}
+
+/**
+ * StaleTimer runs `evict(nowMs)` once the oldest idle entry reaches `maxAgeMs`,
+ * on one unref'd timer (it never keeps the process alive). `evict` returns the
+ * next time (ms, performance.now() clock) an entry will become stale, or
+ * `undefined` when nothing is idle; the timer re-arms itself for it.
+ */
+export class StaleTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private dueMs = Infinity;
+
+  constructor(private readonly evict: (nowMs: number) => number | undefined) {}
+
+  /** schedule makes sure the timer fires no later than `atMs`. Cheap when already armed earlier. */
+  schedule(atMs: number): void {
+    if (this.timer !== undefined && this.dueMs <= atMs) return;
+    this.clear();
+    this.dueMs = atMs;
+    // setTimeout's limit is 2^31-1 ms; a later deadline simply re-arms on firing.
+    const delay = Math.min(0x7fffffff, Math.max(1, Math.ceil(atMs - performance.now())));
+    this.timer = setTimeout(this.fire, delay);
+    this.timer.unref();
+  }
+
+  /** clear stops the timer; calling it twice is harmless. */
+  clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dueMs = Infinity;
+  }
+
+  /** True while a timer is pending (for tests and close()). */
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.dueMs = Infinity;
+    let next: number | undefined;
+    try {
+      next = this.evict(performance.now());
+    } catch {
+      // Eviction only unlinks entries; if it ever threw, the host must not crash.
+      return;
+    }
+    if (next !== undefined) this.schedule(next);
+  };
+}
