@@ -42,3 +42,18 @@ export {
   type LineWriter,
 } from './report/console.js';
 export { ERR_INVALID_OPTION } from './internal/validate.js';
+export {
+  createRecycler,
+  createPool,
+  RESIZABLE_MIN_BYTES,
+  MISUSE_CODES,
+  type Recycler,
+  type RecyclerOptions,
+  type RecyclerStats,
+  type RecyclerBacking,
+  type Pool,
+  type PoolOptions,
+  type PoolStats,
+  type MisuseAction,
+  type MisuseKind,
+} from './pool/index.js';
