@@ -57,3 +57,4 @@ export {
   type MisuseAction,
   type MisuseKind,
 } from './pool/index.js';
+export * from './profile/index.js';

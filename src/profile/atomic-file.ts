@@ -1,0 +1,92 @@
+/**
+ * @module profile/atomic-file
+ * Profiles and snapshots are written to a temporary name in the same directory and
+ * renamed into place, so a failed or interrupted capture never leaves a partial
+ * file under the final name (rename is atomic within one filesystem).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ERR_INVALID_OPTION, describeValue, type CodedError } from '../internal/validate.js';
+import { abortError } from './errors.js';
+
+/** The temporary name used while `path` is being written: hidden, same directory, unique. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * The error for a path memstats cannot write: code ERR_MEMSTATS_INVALID_OPTION,
+ * a message naming the option, the path and the system error, and that error as `cause`.
+ */
+export function unwritableError(name: string, path: string, cause: unknown): CodedError {
+  const sys = cause as NodeJS.ErrnoException;
+  const why = sys && typeof sys.code === 'string' ? `${sys.code}: ${sys.message.replace(/^[A-Z]+: /, '')}` : String(cause);
+  const err = new Error(`memstats: option "${name}" must be a writable file path; received ${describeValue(path)} (${why})`, { cause }) as CodedError;
+  err.code = ERR_INVALID_OPTION;
+  return err;
+}
+
+/**
+ * reserveTemp creates the (empty) temporary file for `path` right away, so an
+ * unwritable directory is reported before a long capture starts. Returns the
+ * absolute final path and the temporary path.
+ */
+export async function reserveTemp(path: string, optionName = 'path'): Promise<{ final: string; temp: string }> {
+  const final = resolve(path);
+  const temp = tempPathFor(final);
+  try {
+    const fh = await open(temp, 'wx');
+    await fh.close();
+  } catch (err) {
+    throw unwritableError(optionName, path, err);
+  }
+  return { final, temp };
+}
+
+/** Removes a temporary file, ignoring "already gone". */
+export async function discard(temp: string): Promise<void> {
+  await unlink(temp).catch(() => undefined);
+}
+
+/** Renames `temp` to `final`; on failure removes `temp` and throws the unwritable-path error. */
+export async function commit(temp: string, final: string, optionName = 'path', signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) {
+    await discard(temp);
+    throw abortError(signal);
+  }
+  try {
+    await rename(temp, final);
+  } catch (err) {
+    await discard(temp);
+    throw unwritableError(optionName, final, err);
+  }
+}
+
+/**
+ * writeFileAtomic writes `data` to a temporary file next to `path` and renames it
+ * to `path`. Resolves with the absolute path and the byte count. Rejects with the
+ * unwritable-path error (code ERR_MEMSTATS_INVALID_OPTION) or, when `signal`
+ * aborts before the rename, an AbortError; either way no file is left behind.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array,
+  opts: { signal?: AbortSignal; optionName?: string } = {},
+): Promise<{ path: string; bytes: number }> {
+  const name = opts.optionName ?? 'path';
+  const { final, temp } = await reserveTemp(path, name);
+  try {
+    const fh = await open(temp, 'w');
+    try {
+      await fh.writeFile(data);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await discard(temp);
+    throw unwritableError(name, path, err);
+  }
+  await commit(temp, final, name, opts.signal);
+  return { path: final, bytes: data.byteLength };
+}
