@@ -58,3 +58,45 @@ export {
   type MisuseKind,
 } from './pool/index.js';
 export * from './profile/index.js';
+export {
+  watchLeaks,
+  LeakWatcher,
+  LEAK_KINDS,
+  type WatchLeaksOptions,
+  type LeakKind,
+  type LeakEvent,
+  type LeakCapture,
+  type LeakReading,
+  type LeakSignalStatus,
+  type LeakWatcherEvents,
+} from './leak/index.js';
+export {
+  diffSnapshots,
+  leakDiff,
+  readHeapSnapshot,
+  readSnapshotHeader,
+  formatSnapshotDiff,
+  formatLeakDiff,
+  SnapshotError,
+  type DiffSnapshotsOptions,
+  type SnapshotDiff,
+  type DiffGroup,
+  type LeakDiffOptions,
+  type LeakDiffResult,
+  type LeakGroup,
+  type SnapshotSummary,
+  type RetainerStep,
+  type AllocationSiteCount,
+  type ReadHeapSnapshotOptions,
+  type SnapshotErrorCode,
+} from './snapshot/index.js';
+export {
+  explainMemory,
+  formatExplanation,
+  type ExplainMemoryOptions,
+  type ExplainMemStats,
+  type MemoryExplanation,
+  type MemoryPart,
+  type MemoryPartName,
+  type MemoryFinding,
+} from './report/explain.js';
