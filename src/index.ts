@@ -100,3 +100,31 @@ export {
   type MemoryPartName,
   type MemoryFinding,
 } from './report/explain.js';
+export { startDebugServer, type DebugServer, type DebugServerOptions } from './server/server.js';
+export { createDebugHandler, type DebugHandler, type DebugHandlerOptions } from './server/handler.js';
+export {
+  localBackend,
+  type DebugBackend,
+  type LocalBackendOptions,
+  type GCResult,
+  type HeapSnapshotFile,
+  type CpuProfileRequest,
+  type HeapProfileRequest,
+  type BlockProfileRequest,
+  type GoroutineProfileRequest,
+  type BackendSampleListener,
+} from './server/backend.js';
+export {
+  registerPrometheusMetrics,
+  PROMETHEUS_CONTENT_TYPE,
+  ERR_METRIC_EXISTS,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+} from './export/prometheus.js';
+export { PROMETHEUS_METRICS, type PrometheusMetricDef, type PrometheusMetricType, type PrometheusValue } from './export/prometheus-metrics.js';
+export { registerOtelMetrics, OTEL_INSTRUMENTS, type OtelMetrics, type OtelMetricsOptions, type OtelInstrumentDef } from './export/otel.js';
+export { createMetricsReader, type MetricsSnapshot, type MetricsReader, type SnapshotEventLoop } from './export/metrics-snapshot.js';
+export { readProcessStats, type ProcessStats } from './export/process-stats.js';
+export { publish, unpublish, readVars, ERR_VAR_EXISTS, type VarFunction } from './export/expvar.js';
+export { startRecording, type Recording, type RecordingOptions } from './export/recorder.js';
+export { startAgent, type Agent, type AgentOptions } from './agent/agent.js';

@@ -2,6 +2,8 @@
 // timing involved), and its live plumbing in this process.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,9 +225,10 @@ test('capture: a sampling heap profile; nothing is written after stop()', async 
   feed(w, 2, 5000, (m) => 100 * MiB + 20 * MiB * m, {}, Date.now() - 120_000);
   const [c] = await captured;
   assert.equal(c.error, undefined, String(c.error));
-  assert.ok(c.result.path.endsWith('.heapprofile'));
-  const profile = JSON.parse(readFileSync(c.result.path, 'utf8'));
-  assert.ok(profile.head && Array.isArray(profile.samples));
+  assert.ok(c.result.path.endsWith('.pb.gz'));
+  const profile = Profile.decode(gunzipSync(readFileSync(c.result.path)));
+  const types = profile.sampleType.map((t) => String(profile.stringTable.strings[Number(t.type)]));
+  assert.deepEqual(types, ['samples', 'inuse_space'], 'a pprof heap profile');
 
   const w2 = new LeakWatcher({ windowMs: 60_000, capture: 'heap-profile', captureDir: join(dir, 'after-stop'), captureDurationMs: 300 });
   w2.start();

@@ -1,0 +1,235 @@
+/**
+ * @module agent/agent
+ * The zero-code agent behind `node --import memstats/register app.js`: reads
+ * its configuration from the environment, starts the GC tracker at once (so
+ * every GC of the program is counted), the debug server, and optionally GC
+ * lines on stderr and a recording. It never breaks the program: a bad
+ * setting or a taken port is one line on stderr and the program runs on; and
+ * it never keeps the program alive: everything it starts is unref'd.
+ *
+ * Environment:
+ * - `MEMSTATS_ADDR` — `host:port` of the debug server (default `127.0.0.1:6060`;
+ *   `:port` binds 127.0.0.1; port 0 picks a free one; `off` disables it).
+ * - `MEMSTATS_TOKEN` — required token; mandatory for a non-loopback host.
+ * - `MEMSTATS_GC_LOG=1` — a GC line on stderr each second with GCs (watchGC).
+ * - `MEMSTATS_RECORD=path` — append one Sample per second to `path` as ndjson
+ *   (`%p` is replaced by the pid).
+ * - `MEMSTATS_HEAP_SAMPLING=1` (or `inuse`) — run the sampling heap profiler
+ *   from the start, so /debug/pprof/heap covers the whole run; `allocs` keeps
+ *   collected objects too, for /debug/pprof/allocs.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { getGCTracker } from '../stats/gc-tracker.js';
+import { watchGC, type Watcher } from '../report/console.js';
+import { startRecording, type Recording } from '../export/recorder.js';
+import { startDebugServer, type DebugServer } from '../server/server.js';
+import { isLoopbackHost } from '../server/http.js';
+import { loadProfiles } from '../server/profile-api.js';
+
+/** Options of startAgent (what the MEMSTATS_* variables set). */
+export interface AgentOptions {
+  /** `host:port` of the debug server (default `127.0.0.1:6060`), or `off`. */
+  addr?: string;
+  /** Token the server requires (required for a non-loopback host). */
+  token?: string;
+  /** GC lines on stderr (default false). */
+  gcLog?: boolean;
+  /** Path of an ndjson recording of one Sample per second (default none). */
+  recordPath?: string;
+  /**
+   * Start the sampling heap profiler at once (default off): `inuse` samples
+   * live objects (/debug/pprof/heap), `allocs` keeps collected ones too
+   * (/debug/pprof/allocs). V8 samples one way at a time.
+   */
+  heapSampling?: 'inuse' | 'allocs';
+  /** Where the agent's own lines go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+/** A running agent. */
+export interface Agent {
+  /** The debug server, if it started. */
+  readonly server: DebugServer | undefined;
+  /** Problems met at start, one line each (also logged). */
+  readonly problems: readonly string[];
+  /** stop stops everything the agent started. Calling it twice is harmless. */
+  stop(): Promise<void>;
+}
+
+/** A parsed `host:port`. */
+export interface ParsedAddr {
+  host: string;
+  port: number;
+}
+
+/**
+ * parseAddr reads `host:port`, `:port`, `[v6]:port` or a bare port; returns
+ * undefined if it is none of them.
+ */
+export function parseAddr(value: string): ParsedAddr | undefined {
+  const v = value.trim();
+  let host: string;
+  let portText: string;
+  if (/^\d+$/.test(v)) {
+    host = '127.0.0.1';
+    portText = v;
+  } else if (v.startsWith('[')) {
+    const end = v.indexOf(']:');
+    if (end < 0) return undefined;
+    host = v.slice(1, end);
+    portText = v.slice(end + 2);
+  } else {
+    const colon = v.lastIndexOf(':');
+    if (colon < 0 || v.indexOf(':') !== colon) return undefined;
+    host = v.slice(0, colon) || '127.0.0.1';
+    portText = v.slice(colon + 1);
+  }
+  if (!/^\d+$/.test(portText)) return undefined;
+  const port = Number(portText);
+  if (port > 65535 || host.length === 0 || /\s/.test(host)) return undefined;
+  return { host, port };
+}
+
+const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false' && v.toLowerCase() !== 'no';
+
+/** agentOptionsFromEnv maps MEMSTATS_* variables to AgentOptions. */
+export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptions {
+  const o: AgentOptions = {};
+  if (env.MEMSTATS_ADDR !== undefined && env.MEMSTATS_ADDR !== '') o.addr = env.MEMSTATS_ADDR;
+  if (env.MEMSTATS_TOKEN !== undefined && env.MEMSTATS_TOKEN !== '') o.token = env.MEMSTATS_TOKEN;
+  if (truthy(env.MEMSTATS_GC_LOG)) o.gcLog = true;
+  if (env.MEMSTATS_RECORD !== undefined && env.MEMSTATS_RECORD !== '') o.recordPath = env.MEMSTATS_RECORD;
+  const hs = env.MEMSTATS_HEAP_SAMPLING?.toLowerCase();
+  if (hs === 'allocs') o.heapSampling = 'allocs';
+  else if (truthy(hs) || hs === 'inuse') o.heapSampling = 'inuse';
+  return o;
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return (e?.message ?? String(err)).split('\n')[0];
+}
+
+/**
+ * startAgent starts what `options` asks for and resolves once the debug server
+ * listens or failed to. It never rejects: each problem is logged as one line
+ * (`memstats: …`) and listed in `problems`, and the rest still starts.
+ */
+export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const problems: string[] = [];
+  const problem = (line: string) => {
+    problems.push(line);
+    try {
+      log(line);
+    } catch {
+      // a broken log must not break the program
+    }
+  };
+  let server: DebugServer | undefined;
+  let watcher: Watcher | undefined;
+  let recording: Recording | undefined;
+
+  try {
+    // Count every GC from here on, whether or not anyone asks yet.
+    getGCTracker();
+  } catch (err) {
+    problem(`memstats: GC tracking not started: ${describe(err)}`);
+  }
+
+  if (options.gcLog) {
+    try {
+      watcher = watchGC();
+    } catch (err) {
+      problem(`memstats: GC log not started: ${describe(err)}`);
+    }
+  }
+
+  if (options.recordPath) {
+    try {
+      recording = startRecording(options.recordPath);
+    } catch (err) {
+      problem(`memstats: not recording to ${options.recordPath}: ${describe(err)}`);
+    }
+  }
+
+  if (options.heapSampling) {
+    try {
+      const profiles = await loadProfiles();
+      profiles.startHeapSampling({ includeCollected: options.heapSampling === 'allocs' });
+    } catch (err) {
+      problem(`memstats: heap sampling not started: ${describe(err)}`);
+    }
+  }
+
+  const addrText = options.addr ?? '127.0.0.1:6060';
+  if (addrText.trim().toLowerCase() !== 'off') {
+    const addr = parseAddr(addrText);
+    if (!addr) {
+      problem(`memstats: debug server not started: MEMSTATS_ADDR=${JSON.stringify(addrText)} is not host:port (e.g. 127.0.0.1:6060, :0, off)`);
+    } else if (!isLoopbackHost(addr.host) && options.token === undefined) {
+      problem(`memstats: debug server not started: ${addrText} is not a loopback address and MEMSTATS_TOKEN is not set (profiles, heap contents and the command line would be open to the network)`);
+    } else {
+      try {
+        server = await startDebugServer({ host: addr.host, port: addr.port, unref: true, ...(options.token !== undefined ? { token: options.token } : {}) });
+        try {
+          log(`memstats: debug server on ${server.url}/debug/pprof/`);
+        } catch {
+          // ignore
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException)?.code;
+        const why =
+          code === 'EADDRINUSE'
+            ? `${addrText} is in use (set MEMSTATS_ADDR, e.g. 127.0.0.1:0 for a free port)`
+            : code === 'EACCES'
+              ? `no permission to listen on ${addrText}`
+              : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+                ? `${addrText} is not an address of this machine`
+                : describe(err);
+        problem(`memstats: debug server not started: ${why}`);
+      }
+    }
+  }
+
+  let stopped = false;
+  return {
+    server,
+    problems,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      watcher?.stop();
+      recording?.stop();
+      await server?.close();
+    },
+  };
+}
+
+const AGENT_KEY = Symbol.for('memstats.agent');
+
+/**
+ * startAgentFromEnv starts the agent once per process (main thread only; a
+ * second call, or a second copy of memstats, returns the first agent) with
+ * options from MEMSTATS_* variables. Never rejects.
+ */
+export function startAgentFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Agent | undefined> {
+  if (!isMainThread) return Promise.resolve(undefined);
+  const g = globalThis as unknown as Record<symbol, Promise<Agent | undefined> | undefined>;
+  const existing = g[AGENT_KEY];
+  if (existing) return existing;
+  const p = (async () => {
+    try {
+      return await startAgent(agentOptionsFromEnv(env));
+    } catch (err) {
+      try {
+        process.stderr.write(`memstats: agent not started: ${describe(err)}\n`);
+      } catch {
+        // ignore
+      }
+      return undefined;
+    }
+  })();
+  g[AGENT_KEY] = p;
+  return p;
+}

@@ -1,0 +1,269 @@
+/**
+ * @module server/backend
+ * The DebugBackend: every operation the debug server performs on a Node
+ * process, as async calls returning plain data (JSON-able objects, Buffers,
+ * strings, a file path). HTTP handlers call a backend and never the runtime,
+ * so the same server serves this process (`localBackend()`) or another one
+ * reached through the inspector (`memstats attach <pid>`, which implements
+ * this interface over the Chrome DevTools Protocol).
+ *
+ * Conventions for implementers:
+ * - Profiles come back encoded: gzipped pprof bytes (`Buffer`), or text.
+ * - `signal` aborts a capture (the HTTP client went away): reject with an
+ *   AbortError and leave nothing behind.
+ * - Refusals carry a `code`: `ERR_MEMSTATS_PROFILE_IN_USE` (served as 409),
+ *   `ERR_MEMSTATS_INSUFFICIENT_MEMORY` (503), `ERR_MEMSTATS_INVALID_OPTION` (400).
+ * - `heapSnapshot()` returns a temporary file that the caller owns: it streams
+ *   it and deletes it.
+ */
+import { unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readMemStats, type MemStats } from '../stats/mem-stats.js';
+import { readGCStats, type GCStats, type ReadGCStatsOptions } from '../stats/gc-stats.js';
+import { settleGC } from '../stats/gc-tracker.js';
+import { getSampler } from '../sampler/sampler.js';
+import type { Sample } from '../sampler/sample.js';
+import { gc as runGC } from '../runtime/gc.js';
+import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../export/metrics-snapshot.js';
+import { readVars } from '../export/expvar.js';
+import { loadProfiles } from './profile-api.js';
+import { booleanOption, optionsObject } from '../internal/validate.js';
+
+/** Result of a forced GC. */
+export interface GCResult {
+  /** Used V8 heap before and after, bytes. */
+  heapUsedBeforeBytes: number;
+  heapUsedAfterBytes: number;
+  /** Wall time of the collection, ms. */
+  durationMs: number;
+}
+
+/** A heap snapshot written to a temporary file owned by the caller. */
+export interface HeapSnapshotFile {
+  path: string;
+  bytes: number;
+  durationMs: number;
+}
+
+/** Options of DebugBackend.profileCpu. */
+export interface CpuProfileRequest {
+  /** Length of the capture, s. */
+  seconds: number;
+  /** Sampling interval, µs (default: the profiler's, 10,000 = 100 Hz like Go). */
+  intervalUs?: number;
+  /** `pprof` (gzipped protobuf, default) or `cpuprofile` (Chrome DevTools JSON). */
+  format?: 'pprof' | 'cpuprofile';
+  signal?: AbortSignal;
+}
+
+/** Options of DebugBackend.profileHeap. */
+export interface HeapProfileRequest {
+  /** Run a full GC first (Go's `gc=1`). */
+  gc?: boolean;
+  /**
+   * true: an allocation profile, objects already collected included (Go's
+   * `allocs`). Undefined: whatever the running sampler keeps (live objects by
+   * default). V8 samples one way at a time: asking for the other while it runs
+   * is refused with ERR_MEMSTATS_PROFILE_IN_USE.
+   */
+  includeCollected?: boolean;
+  /** Only what is allocated during the next `seconds` (Go's delta profile); default: since sampling started. */
+  seconds?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of DebugBackend.profileBlock. */
+export interface BlockProfileRequest {
+  seconds: number;
+  /** Stalls shorter than this are not recorded, ms (default: the profiler's, 50). */
+  thresholdMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of DebugBackend.profileGoroutine. */
+export interface GoroutineProfileRequest {
+  /** 0: pprof bytes; 1: text grouped by type and stack; 2: one entry per resource. */
+  debug: 0 | 1 | 2;
+  signal?: AbortSignal;
+}
+
+/** Receives samples as they are taken. */
+export type BackendSampleListener = (sample: Sample) => void;
+
+/** The operations of the debug server on one Node process. */
+export interface DebugBackend {
+  /** `local`, or a description of the remote target (e.g. `pid 1234`). */
+  readonly description: string;
+  /** Process id of the target. */
+  readonly pid: number;
+  /** The target's command line: executable, Node options, script and arguments. */
+  cmdline(): Promise<string[]>;
+  readMemStats(): Promise<MemStats>;
+  readGCStats(options?: ReadGCStatsOptions): Promise<GCStats>;
+  /** One MetricsSnapshot; window figures cover the time since the previous call. */
+  readMetrics(): Promise<MetricsSnapshot>;
+  /** The recent samples (1 s apart), oldest first: the sampler's ring, which fills while anyone subscribes. */
+  readSamples(): Promise<Sample[]>;
+  /** Calls `listener` with each new sample (every second) until the returned function is called. */
+  subscribeSamples(listener: BackendSampleListener): () => void;
+  /** What /debug/vars serves: `cmdline`, `memstats` (Go field names) and published variables. */
+  readVars(): Promise<Record<string, unknown>>;
+  /** Runs a full GC. */
+  gc(): Promise<GCResult>;
+  profileCpu(request: CpuProfileRequest): Promise<Buffer>;
+  profileHeap(request: HeapProfileRequest): Promise<Buffer>;
+  profileBlock(request: BlockProfileRequest): Promise<Buffer>;
+  profileGoroutine(request: GoroutineProfileRequest): Promise<Buffer | string>;
+  heapSnapshot(request: { signal?: AbortSignal }): Promise<HeapSnapshotFile>;
+  /** Releases what the backend holds. Calling it twice is harmless. */
+  close(): Promise<void>;
+}
+
+let snapshotSeq = 0;
+
+/** Options of localBackend. */
+export interface LocalBackendOptions {
+  /**
+   * Whether a capture in progress keeps the process alive until it ends
+   * (default true, as `await profileCpu()` does). The agent passes false: a
+   * program that finishes ends even while someone is profiling it. (Heap
+   * profiles with `seconds` still wait with the profile module's timer.)
+   */
+  keepAlive?: boolean;
+}
+
+function abortError(): Error {
+  const err = new Error('memstats: the capture was aborted') as Error & { code: string };
+  err.name = 'AbortError';
+  err.code = 'ABORT_ERR';
+  return err;
+}
+
+/** Waits `ms`, or rejects with an AbortError when `signal` aborts; the timer is ref'd only with keepAlive. */
+function wait(ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (!keepAlive) timer.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Runs a start/stop capture for `seconds`; an abort stops it and discards the result. */
+async function capture<T>(handle: { stop(): Promise<T> }, seconds: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<T> {
+  try {
+    await wait(seconds * 1000, signal, keepAlive);
+  } catch (err) {
+    await handle.stop().catch(() => undefined);
+    throw err;
+  }
+  return handle.stop();
+}
+
+/**
+ * localBackend returns a DebugBackend for this process. It holds a metrics
+ * reader (an event-loop window on the shared unref'd timer) until close().
+ * Profiles come from memstats' profile module, loaded on first use.
+ */
+export function localBackend(options?: LocalBackendOptions): DebugBackend {
+  const o = optionsObject<LocalBackendOptions>('options', options);
+  const keepAlive = booleanOption('keepAlive', o.keepAlive, true);
+  let metrics: MetricsReader | undefined;
+  // The shared 1 s sampler: it runs only while someone subscribes (a dashboard,
+  // MEMSTATS_GC_LOG, a recording) — no client, no sampling.
+  const sampler = getSampler(1000);
+  let closed = false;
+
+  return {
+    description: 'local',
+    pid: process.pid,
+    async cmdline() {
+      return [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+    },
+    async readMemStats() {
+      return readMemStats();
+    },
+    async readGCStats(options) {
+      return readGCStats(options);
+    },
+    async readMetrics() {
+      metrics ??= createMetricsReader();
+      return metrics.read();
+    },
+    async readSamples() {
+      return sampler.history();
+    },
+    subscribeSamples(listener) {
+      return sampler.subscribe(listener);
+    },
+    async readVars() {
+      return readVars();
+    },
+    async gc() {
+      const before = process.memoryUsage().heapUsed;
+      const t0 = performance.now();
+      runGC();
+      const durationMs = performance.now() - t0;
+      const after = process.memoryUsage().heapUsed;
+      await settleGC();
+      return { heapUsedBeforeBytes: before, heapUsedAfterBytes: after, durationMs };
+    },
+    async profileCpu(r) {
+      const profiles = await loadProfiles();
+      if (r.signal?.aborted) throw abortError();
+      const handle = profiles.startCpuProfile(r.intervalUs !== undefined ? { intervalUs: r.intervalUs } : {});
+      const p = await capture(handle, r.seconds, r.signal, keepAlive);
+      if (r.format === 'cpuprofile') return Buffer.from(JSON.stringify(profiles.toCpuprofile(p)));
+      return profiles.encodeProfile(p);
+    },
+    async profileHeap(r) {
+      const profiles = await loadProfiles();
+      const p = await profiles.profileHeap({
+        gc: r.gc === true,
+        ...(r.includeCollected ? { includeCollected: true } : {}),
+        ...(r.seconds !== undefined ? { seconds: r.seconds } : {}),
+        signal: r.signal,
+      });
+      return profiles.encodeProfile(p);
+    },
+    async profileBlock(r) {
+      const profiles = await loadProfiles();
+      if (r.signal?.aborted) throw abortError();
+      const handle = profiles.startBlockProfile(r.thresholdMs !== undefined ? { thresholdMs: r.thresholdMs } : {});
+      const p = await capture(handle, r.seconds, r.signal, keepAlive);
+      return profiles.encodeProfile(p);
+    },
+    async profileGoroutine(r) {
+      const profiles = await loadProfiles();
+      if (r.debug === 0) return profiles.encodeProfile(await profiles.profileResources());
+      return profiles.formatResources({ debug: r.debug });
+    },
+    async heapSnapshot(r) {
+      const profiles = await loadProfiles();
+      const file = path.join(os.tmpdir(), `memstats-${process.pid}-${Date.now()}-${++snapshotSeq}.heapsnapshot`);
+      try {
+        return await profiles.writeHeapSnapshot(file, { signal: r.signal });
+      } catch (err) {
+        await unlink(file).catch(() => {});
+        throw err;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      metrics?.close();
+      metrics = undefined;
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IMPORT_FLAG, fixture, startWithAgent } from '../server/child.js';
+import { agentOptionsFromEnv, parseAddr, startAgent } from '../../src/agent/agent.js';
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runNode(args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the program did not end within ${timeoutMs} ms (the agent kept it alive?); stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const memstatsLines = (s: string) => s.split('\n').filter((l) => l.startsWith('memstats:'));
+
+test('a program that ends by itself still ends with the agent loaded, with its exit code and output (--import and NODE_OPTIONS)', async () => {
+  const viaFlag = await runNode([IMPORT_FLAG, fixture('exit-by-itself')], { MEMSTATS_ADDR: '127.0.0.1:0' });
+  assert.equal(viaFlag.code, 7);
+  assert.equal(viaFlag.stdout, 'done 0\n');
+  const lines = memstatsLines(viaFlag.stderr);
+  assert.equal(lines.length, 1, `one agent line (none from the worker thread): ${viaFlag.stderr}`);
+  assert.match(lines[0], /^memstats: debug server on http:\/\/127\.0\.0\.1:\d+\/debug\/pprof\/$/);
+
+  const viaEnv = await runNode([fixture('exit-by-itself')], { MEMSTATS_ADDR: '127.0.0.1:0', NODE_OPTIONS: IMPORT_FLAG });
+  assert.equal(viaEnv.code, 7);
+  assert.equal(viaEnv.stdout, 'done 0\n');
+  assert.equal(memstatsLines(viaEnv.stderr).length, 1, viaEnv.stderr);
+});
+
+test('a program that ends by itself ends even while a CPU profile and a block profile are being captured', async () => {
+  const app = await startWithAgent(fixture('exit-by-itself'), ['1500']);
+  try {
+    const reqs = ['profile', 'block'].map((p) => {
+      const r = http.get(`${app.url}/debug/pprof/${p}?seconds=60`, { agent: false });
+      r.on('error', () => {});
+      return r;
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the capture kept the program alive')), 30_000);
+      app.child.once('exit', (c) => {
+        clearTimeout(t);
+        resolve(c);
+      });
+    });
+    for (const r of reqs) r.destroy();
+    assert.equal(code, 7);
+    assert.equal(app.stdout(), 'done 0\n');
+  } finally {
+    await app.kill();
+  }
+});
+
+test('a taken port, a public address without token, a bad address: one stderr line each, the program runs on', async () => {
+  const blocker = http.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as AddressInfo).port;
+  try {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ MEMSTATS_ADDR: `127.0.0.1:${port}` }, /^memstats: debug server not started: 127\.0\.0\.1:\d+ is in use/],
+      [{ MEMSTATS_ADDR: '0.0.0.0:0' }, /^memstats: debug server not started: 0\.0\.0\.0:0 is not a loopback address and MEMSTATS_TOKEN is not set/],
+      [{ MEMSTATS_ADDR: 'banana' }, /^memstats: debug server not started: MEMSTATS_ADDR="banana" is not host:port/],
+      [{ MEMSTATS_ADDR: '127.0.0.1:0', MEMSTATS_RECORD: path.join(tmpdir(), 'memstats-missing-dir', 'x', 'r.ndjson') }, /^memstats: not recording to .*ENOENT/],
+    ];
+    await Promise.all(
+      cases.map(async ([env, re]) => {
+        const r = await runNode([IMPORT_FLAG, fixture('exit-by-itself')], env);
+        assert.equal(r.code, 7, `the program ran on (${JSON.stringify(env)}): ${r.stderr}`);
+        assert.equal(r.stdout, 'done 0\n');
+        const lines = memstatsLines(r.stderr);
+        assert.ok(lines.some((l) => re.test(l)), `${re} in ${JSON.stringify(lines)}`);
+        assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+      }),
+    );
+  } finally {
+    await new Promise((r) => blocker.close(r));
+  }
+});
+
+test('the agent serves the running program: metrics, vars, token when set', async () => {
+  const app = await startWithAgent(fixture('busy-app'), ['60000'], { MEMSTATS_TOKEN: 'tok' });
+  try {
+    const denied = await fetch(`${app.url}/metrics`);
+    assert.equal(denied.status, 401);
+    const m = await fetch(`${app.url}/metrics`, { headers: { authorization: 'Bearer tok' } });
+    assert.equal(m.status, 200);
+    const text = await m.text();
+    assert.match(text, /^nodejs_heap_size_used_bytes \d+$/m);
+    const vars = (await (await fetch(`${app.url}/debug/vars`, { headers: { authorization: 'Bearer tok' } })).json()) as { cmdline: string[]; memstats: { NumGC: number } };
+    assert.ok((vars.cmdline as string[]).some((a: string) => a.endsWith('busy-app.js')), 'the target program, not the test');
+    assert.ok(vars.memstats.NumGC >= 0);
+  } finally {
+    await app.kill();
+  }
+});
+
+test('MEMSTATS_RECORD writes one Sample per second as ndjson; MEMSTATS_GC_LOG prints GC lines', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'memstats-agent-'));
+  try {
+    const file = path.join(dir, 'rec.ndjson');
+    const r = await runNode([IMPORT_FLAG, fixture('busy-app'), '2600'], { MEMSTATS_ADDR: 'off', MEMSTATS_RECORD: file, MEMSTATS_GC_LOG: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.ok(lines.length >= 2, `${lines.length} lines`);
+    for (const l of lines) {
+      const s = JSON.parse(l);
+      assert.equal(typeof s.timeMs, 'number');
+      assert.equal(typeof s.heapUsedBytes, 'number');
+      assert.ok(Math.abs(s.windowMs - 1000) < 900, `windowMs ${s.windowMs}`);
+    }
+    assert.match(r.stderr, /^NumGC:\d+ Pause:/m);
+    assert.equal(memstatsLines(r.stderr).length, 0, 'MEMSTATS_ADDR=off: no server, no line');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseAddr and agentOptionsFromEnv', async () => {
+  assert.deepEqual(parseAddr('127.0.0.1:6060'), { host: '127.0.0.1', port: 6060 });
+  assert.deepEqual(parseAddr(':0'), { host: '127.0.0.1', port: 0 });
+  assert.deepEqual(parseAddr('7070'), { host: '127.0.0.1', port: 7070 });
+  assert.deepEqual(parseAddr('[::1]:6060'), { host: '::1', port: 6060 });
+  assert.deepEqual(parseAddr('localhost:1'), { host: 'localhost', port: 1 });
+  for (const bad of ['', 'x', '1.2.3.4', '::1', 'h:99999', 'h:-1', 'a b:1']) assert.equal(parseAddr(bad), undefined, bad);
+  assert.deepEqual(agentOptionsFromEnv({ MEMSTATS_ADDR: ':0', MEMSTATS_TOKEN: 't', MEMSTATS_GC_LOG: '1', MEMSTATS_RECORD: 'r', MEMSTATS_HEAP_SAMPLING: '0' }), {
+    addr: ':0',
+    token: 't',
+    gcLog: true,
+    recordPath: 'r',
+  });
+  const lines: string[] = [];
+  const agent = await startAgent({ addr: ':0', log: (l) => lines.push(l) });
+  try {
+    assert.ok(agent.server);
+    assert.deepEqual(agent.problems, []);
+    assert.equal(lines.length, 1);
+  } finally {
+    await agent.stop();
+    await agent.stop();
+  }
+});
