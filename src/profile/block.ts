@@ -111,6 +111,8 @@ class StallMonitor {
   #seq = 0;
   #flushQueued = false;
   #stopped = false;
+  /** Time spent in our own flushes since the last tick: not a stall of the application. */
+  #selfNs = 0n;
   readonly #onFinished = (msg: { params: { title?: string; profile: V8CpuProfile } }): void => {
     // Other clients' console.profile() calls end here too: keep only ours.
     if (msg.params.title !== this.#expecting) return;
@@ -175,7 +177,10 @@ class StallMonitor {
     const now = process.hrtime.bigint();
     const due = this.#lastNs + BigInt(this.#periodMs) * 1_000_000n;
     this.#lastNs = now;
-    const lateNs = Number(now - due);
+    // A flush (serializing and parsing the finished chunk) blocks the loop too;
+    // without this it would be reported as a stall of the profiler's own code.
+    const lateNs = Number(now - due - this.#selfNs);
+    this.#selfNs = 0n;
     if (lateNs >= this.#minThresholdNs()) {
       this.#pending.push({ startUs: Number(due / 1000n), endUs: Number(now / 1000n), delayNs: lateNs, endedAtMs: Date.now() });
       this.#queueFlush();
@@ -197,6 +202,15 @@ class StallMonitor {
   /** Rotates the sample chunk and resolves the pending stalls from the finished one. */
   flush(): void {
     if (this.#stopped) return;
+    const began = process.hrtime.bigint();
+    try {
+      this.#rotate();
+    } finally {
+      this.#selfNs += process.hrtime.bigint() - began;
+    }
+  }
+
+  #rotate(): void {
     const old = this.#chunk;
     // Start the next chunk before ending the old one, so there is no gap and the
     // agent keeps its V8 profiler (ending the last profile would dispose it).
