@@ -6,6 +6,9 @@
  * interval plus the lateness, which is why other tools read ~10 ms on an idle
  * process). Values go to a log-linear histogram that any number of windows read
  * by difference, so the sampler and `readEventLoop()` never reset each other.
+ * While the loop is idle the timer backs off to 160 ms (an idle loop has no
+ * delay to measure, and wake-ups cost CPU); it fires every `resolutionMs` again
+ * as soon as the loop is busy or a tick is late.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { LogHistogram, windowQuantile } from './log-histogram.js';
@@ -15,7 +18,7 @@ import { booleanOption, numberOption, optionsObject } from '../internal/validate
 export interface EventLoopStats {
   /** Length of the window in ms. */
   windowMs: number;
-  /** Interval of the measuring timer in ms. */
+  /** Interval of the measuring timer while the loop is busy, ms (it backs off to 160 ms while idle). */
   resolutionMs: number;
   /** Number of delay measurements in the window (about windowMs / resolutionMs). */
   delayCount: number;
@@ -35,41 +38,79 @@ export interface EventLoopOptions {
   resolutionMs?: number;
 }
 
+/**
+ * Longest interval of the measuring timer while the loop is idle, ms. Every
+ * wake-up of an idle process costs CPU (~0.1–0.2 ms each on these VMs, so a
+ * 10 ms timer alone took ~1.5% of a core — bench/dashboard-stream.ts); an idle
+ * loop delays nothing, so the timer backs off while the loop is idle and
+ * returns to `resolutionMs` as soon as it is busy or late. A busy loop pays no
+ * extra wake-ups: the timer runs in iterations that happen anyway.
+ */
+const IDLE_INTERVAL_MS = 160;
+/** Utilization above which the loop counts as busy. */
+const BUSY_UTILIZATION = 0.02;
+
 class DelayRecorder {
   readonly hist = new LogHistogram();
   readonly windows = new Set<EventLoopWindow>();
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
+  private intervalMs: number;
+  private elu: EventLoopUtilization | undefined;
   readonly resolutionMs: number;
 
   constructor(resolutionMs: number) {
     this.resolutionMs = resolutionMs;
+    this.intervalMs = resolutionMs;
   }
 
   attach(w: EventLoopWindow): void {
     this.windows.add(w);
     if (!this.timer) {
       this.last = performance.now();
-      this.timer = setInterval(() => this.tick(), this.resolutionMs);
-      this.timer.unref();
+      this.elu = performance.eventLoopUtilization();
+      this.intervalMs = this.resolutionMs;
+      this.arm();
     }
   }
 
   detach(w: EventLoopWindow): void {
     this.windows.delete(w);
     if (this.windows.size === 0 && this.timer) {
-      clearInterval(this.timer);
+      clearTimeout(this.timer);
       this.timer = undefined;
     }
   }
 
+  private arm(): void {
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
   private tick(): void {
     const now = performance.now();
-    const lagNs = (now - this.last - this.resolutionMs) * 1e6;
+    let lagNs = (now - this.last - this.intervalMs) * 1e6;
+    // Backed off (the loop was idle): libuv keeps timer time in whole ms, so a
+    // long timeout fires up to ~1 ms late with nothing in the way; that is the
+    // timer's granularity, not a delay of the loop.
+    if (this.intervalMs > this.resolutionMs) lagNs -= 1e6;
     this.last = now;
     const v = lagNs > 0 ? lagNs : 0;
     this.hist.record(v);
     for (const w of this.windows) w.observe(v);
+
+    const cur = performance.eventLoopUtilization();
+    const busy = v > 1e6 || performance.eventLoopUtilization(cur, this.elu).utilization > BUSY_UTILIZATION;
+    this.elu = cur;
+    const next = busy ? this.resolutionMs : Math.min(IDLE_INTERVAL_MS, this.intervalMs * 2);
+    if (!this.timer) return; // detached during a listener
+    if (next === this.intervalMs) {
+      this.timer.refresh();
+    } else {
+      clearTimeout(this.timer);
+      this.intervalMs = next;
+      this.arm();
+    }
   }
 }
 
