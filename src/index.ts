@@ -128,3 +128,27 @@ export { readProcessStats, type ProcessStats } from './export/process-stats.js';
 export { publish, unpublish, readVars, ERR_VAR_EXISTS, type VarFunction } from './export/expvar.js';
 export { startRecording, type Recording, type RecordingOptions } from './export/recorder.js';
 export { startAgent, type Agent, type AgentOptions } from './agent/agent.js';
+export {
+  DASHBOARD_PLOTS,
+  DASHBOARD_STATS,
+  type PlotDescription,
+  type SeriesDescription,
+  type StatDescription,
+  type ProjectionState,
+} from './dashboard/plots.js';
+export { createProjector, dashboardConfig, type Projector } from './dashboard/projection.js';
+export type { DashboardConfig, Frame as DashboardFrame, WirePlot, WireSeries, WireStat, PlotUnit, PlotType } from './dashboard/wire.js';
+export {
+  diagnose,
+  checkGcOverhead,
+  checkEventLoopStalls,
+  checkHeapGrowth,
+  checkHeapNearLimit,
+  checkRssAboveHeap,
+  heapAfterGC,
+  type Finding,
+  type FindingId,
+  type DiagnoseOptions,
+} from './report/diagnose.js';
+export { renderReport, type ReportOptions, type RenderedReport } from './report/report-html.js';
+export { readRecording, RecordingError, type RecordingContents } from './report/recording.js';

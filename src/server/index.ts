@@ -27,3 +27,5 @@ export { serveError, send, sendJson, sendAttachment, setSafetyHeaders, HttpError
 export { publish, unpublish, readVars, type VarFunction } from '../export/expvar.js';
 export { registerPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from '../export/prometheus.js';
 export { createMetricsReader, type MetricsSnapshot, type MetricsReader, type SnapshotEventLoop } from '../export/metrics-snapshot.js';
+export { dashboardRoutes } from '../dashboard/routes.js';
+export { DashboardStream, dashboardStreamFor, type DashboardStreamOptions, type DashboardStreamStats } from '../dashboard/stream.js';
