@@ -160,11 +160,13 @@ test("a failed read leaves our metrics empty in the application's registry and r
   h.unregister();
 });
 
-test('docs/metrics.md lists every metric with its type', async () => {
+test('docs/metrics.md and the README list every metric with its type', async () => {
   const { readFileSync } = await import('node:fs');
-  const doc = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
-  for (const m of PROMETHEUS_METRICS) {
-    assert.ok(doc.includes(`| \`${m.name}\` | ${m.type} |`), `docs/metrics.md lacks ${m.name} (${m.type})`);
+  for (const file of ['docs/metrics.md', 'README.md']) {
+    const doc = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
+    for (const m of PROMETHEUS_METRICS) {
+      assert.ok(doc.includes(`| \`${m.name}\` | ${m.type} |`), `${file} lacks ${m.name} (${m.type})`);
+    }
   }
 });
 
