@@ -165,7 +165,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 /** The `run` command. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Run a Node.js program with the memstats agent (debug server, GC log, recording)',
+  summary: 'run a Node.js program with the memstats agent (debug server, GC log, recording)',
   usage,
   run,
 };
