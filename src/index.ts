@@ -152,3 +152,26 @@ export {
 } from './report/diagnose.js';
 export { renderReport, type ReportOptions, type RenderedReport } from './report/report-html.js';
 export { readRecording, RecordingError, type RecordingContents } from './report/recording.js';
+export {
+  attachToPid,
+  ATTACH_LOOP_RESOLUTION_MS,
+  type AttachOptions,
+  type RemoteBackend,
+  type RemoteSnapshotOptions,
+  type SnapshotProgress,
+} from './attach/remote-backend.js';
+export {
+  openTarget,
+  parseTargetSpec,
+  defaultProfileName,
+  type Target,
+  type TargetSpec,
+  type OpenTargetOptions,
+  type TargetProfileRequest,
+  type TargetProfile,
+  type TargetMemStats,
+  type TargetGCResult,
+  type TargetWatcher,
+  type ProfileKind,
+} from './attach/target.js';
+export { AttachError, isAttachError, type AttachErrorCode } from './attach/errors.js';

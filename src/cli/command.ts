@@ -56,7 +56,8 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
     });
     return r as never;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // parseArgs sometimes adds a hint on a second line; errors here are one line.
+    throw new UsageError(String((err as Error).message).split('\n')[0]);
   }
 }
 

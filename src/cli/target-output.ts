@@ -1,0 +1,70 @@
+/**
+ * @module cli/target-output
+ * Where `profile` and `snapshot` write: a file reserved under a temporary
+ * name in its final directory before the capture starts (an unwritable path
+ * fails at once, not after 30 s), filled, then renamed — a failed or
+ * interrupted capture leaves no file, not even half of one.
+ */
+import { open } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CommandError } from './command.js';
+import { commit, discard, reserveTemp } from '../profile/atomic-file.js';
+import { describeError } from './target.js';
+
+/** A reserved output: write to `temp`, then `commit()` or `discard()`. */
+export interface ReservedOutput {
+  /** Absolute final path. */
+  final: string;
+  /** Temporary file next to it (exists, empty). */
+  temp: string;
+  /** Writes `data` into the temporary file. */
+  write(data: Uint8Array): Promise<void>;
+  /** Renames the temporary file to the final path. */
+  commit(): Promise<void>;
+  /** Removes the temporary file. Calling it after commit is harmless. */
+  discard(): Promise<void>;
+}
+
+/** reserveOutput reserves `path`; a CommandError names the path and the reason when it is not writable. */
+export async function reserveOutput(path: string): Promise<ReservedOutput> {
+  let r: { final: string; temp: string };
+  try {
+    r = await reserveTemp(path, 'output');
+  } catch (err) {
+    const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
+    throw new CommandError(`cannot write ${path}: ${cause?.code ?? describeError(err)}`);
+  }
+  let committed = false;
+  return {
+    final: r.final,
+    temp: r.temp,
+    async write(data) {
+      const fh = await open(r.temp, 'w');
+      try {
+        await fh.writeFile(data);
+      } finally {
+        await fh.close();
+      }
+    },
+    async commit() {
+      try {
+        await commit(r.temp, r.final, 'output');
+      } catch (err) {
+        throw new CommandError(`cannot write ${path}: ${describeError(err)}`);
+      }
+      committed = true;
+    },
+    async discard() {
+      if (!committed) await discard(r.temp);
+    },
+  };
+}
+
+/** nextFreeName returns `stem-N.ext` in the current directory with the smallest N ≥ 1 that does not exist. */
+export function nextFreeName(stem: string, ext: string): string {
+  for (let n = 1; ; n++) {
+    const p = `${stem}-${n}${ext}`;
+    if (!existsSync(resolve(p))) return p;
+  }
+}
