@@ -10,11 +10,12 @@
 // of those pairs. Then /metrics latency: client-observed under load (the 1 s scrapes above), and on an idle
 // server (1,000 scrapes, 2 ms apart), plus the time to produce the text inside the process.
 // Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -100,34 +101,14 @@ async function serve(variant: Variant): Promise<void> {
 }
 
 // ---------------------------------------------------------------- load side
-interface RunResult {
-  rps: number;
-  p99Ms: number;
-  cpuUsPerReq: number;
+interface RunResult extends LoadResult {
   scrapesMs: number[];
-}
-
-function once(child: ChildProcess, pred: (m: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: unknown): void => {
-      if (typeof m === 'string' && pred(m)) {
-        child.off('message', onMsg);
-        child.off('exit', onExit);
-        resolve(m);
-      }
-    };
-    const onExit = (code: number | null) => reject(new Error(`server exited ${code}`));
-    child.on('message', onMsg);
-    child.once('exit', onExit);
-  });
 }
 
 function startServer(variant: Variant, pin: boolean): ChildProcess {
   const self = fileURLToPath(import.meta.url);
   const nodeArgs = [...(variant === 'memstats' ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
-  const cmd = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', '1', process.execPath, ...nodeArgs] : nodeArgs;
-  return spawn(cmd, args, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' } });
+  return spawnNode(nodeArgs, pin, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' } });
 }
 
 async function scrape(url: string): Promise<number> {
@@ -139,37 +120,22 @@ async function scrape(url: string): Promise<number> {
 }
 
 async function run(variant: Variant, seconds: number, connections: number, pin: boolean): Promise<RunResult> {
-  const autocannon = require('autocannon') as (o: object) => Promise<{ requests: { average: number; total: number }; latency: { p99: number }; errors: number; non2xx: number }>;
-  const child = startServer(variant, pin);
-  try {
-    const [, portText, scrapeUrl] = (await once(child, (m) => m.startsWith('listening '))).split(' ');
-    const url = `http://127.0.0.1:${portText}/`;
-    await autocannon({ url, connections, duration: 1 });
-    child.send('mark');
-    await once(child, (m) => m === 'marked');
-    const scrapesMs: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    if (scrapeUrl !== '-') {
-      timer = setInterval(() => {
-        scrape(scrapeUrl).then((ms) => scrapesMs.push(ms), () => {});
-      }, 1000);
-    }
-    const r = await autocannon({ url, connections, duration: seconds });
-    clearInterval(timer);
-    child.send('report');
-    const report = JSON.parse(await once(child, (m) => m.startsWith('{'))) as { cpuUs: number };
-    if (r.errors || r.non2xx) throw new Error(`${variant}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-    return { rps: r.requests.average, p99Ms: r.latency.p99, cpuUsPerReq: report.cpuUs / Math.max(1, r.requests.total), scrapesMs };
-  } finally {
-    child.kill();
-  }
+  const scrapesMs: number[] = [];
+  const res = await loadRun(startServer(variant, pin), variant, connections, seconds, ([, , scrapeUrl]) => {
+    if (scrapeUrl === '-') return () => {};
+    const timer = setInterval(() => {
+      scrape(scrapeUrl).then((ms) => scrapesMs.push(ms), () => {});
+    }, 1000);
+    return () => clearInterval(timer);
+  });
+  return { ...res, scrapesMs };
 }
 
 /** Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart) and in-process render time. */
 async function latency(variant: 'memstats' | 'prom', pin: boolean): Promise<{ clientMs: number[]; renderMs: number[] }> {
   const child = startServer(variant, pin);
   try {
-    const [, , scrapeUrl] = (await once(child, (m) => m.startsWith('listening '))).split(' ');
+    const [, , scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
     for (let i = 0; i < 50; i++) await scrape(scrapeUrl);
     const clientMs: number[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -177,7 +143,7 @@ async function latency(variant: 'memstats' | 'prom', pin: boolean): Promise<{ cl
       await new Promise((r) => setTimeout(r, 2));
     }
     child.send('render');
-    const { render } = JSON.parse(await once(child, (m) => m.startsWith('{"render"'))) as { render: number[] };
+    const { render } = JSON.parse(await messageFrom(child, (m) => m.startsWith('{"render"'))) as { render: number[] };
     return { clientMs, renderMs: render };
   } finally {
     child.kill();
@@ -188,12 +154,6 @@ function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {
@@ -210,54 +170,24 @@ async function main(): Promise<void> {
     await serve(values.serve as Variant);
     return;
   }
-  const pin = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-  if (pin && !process.env.MEMSTATS_BENCH_PINNED) {
-    // Re-run this process pinned to CPU 0, so autocannon and the server (CPU 1) do not compete.
-    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-      stdio: 'inherit',
-      env: { ...process.env, MEMSTATS_BENCH_PINNED: '1' },
-    });
-    process.exit(r.status ?? 1);
-  }
+  const pin = pinToCpu0(fileURLToPath(import.meta.url));
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const variants = values.variants!.split(',') as Variant[];
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
-  const none: RunResult[] = [];
-  const results = new Map<Variant, { runs: RunResult[]; rps: number[]; p99: number[]; cpu: number[] }>(variants.map((v) => [v, { runs: [], rps: [], p99: [], cpu: [] }]));
-  for (let r = 0; r < rounds; r++) {
-    const order = variants.map((_, i) => variants[(i + r) % variants.length]);
-    for (const [k, v] of order.entries()) {
-      const pair: Variant[] = (r + k) % 2 ? [v, 'none'] : ['none', v];
-      const got = new Map<Variant, RunResult>();
-      for (const x of pair) {
-        const res = await run(x, seconds, connections, pin);
-        got.set(x, res);
-        console.error(`  round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req${res.scrapesMs.length ? `, scrapes ${res.scrapesMs.map((s) => s.toFixed(2)).join(' ')} ms` : ''}`);
-      }
-      const a = got.get(v)!;
-      const b = got.get('none')!;
-      none.push(b);
-      const e = results.get(v)!;
-      e.runs.push(a);
-      e.rps.push(a.rps / b.rps);
-      e.p99.push(a.p99Ms / b.p99Ms);
-      e.cpu.push(a.cpuUsPerReq / b.cpuUsPerReq);
-    }
-  }
-  console.log('\n| variant | rps (median) | rps × none | p99 ms | p99 × none | server CPU µs/req | CPU/req × none | /metrics under load, median / max ms |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const { none, results } = await runPaired(variants, rounds, (x) => run(x, seconds, connections, pin), (r, x, res) => {
+    console.error(`  round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req${res.scrapesMs.length ? `, scrapes ${res.scrapesMs.map((s) => s.toFixed(2)).join(' ')} ms` : ''}`);
+  });
+  console.log(`\n${pairedHeader(['/metrics under load, median / max ms'])}`);
   const m = median;
-  console.log(`| none | ${m(none.map((x) => x.rps)).toFixed(0)} | 1 | ${m(none.map((x) => x.p99Ms))} | 1 | ${m(none.map((x) => x.cpuUsPerReq)).toFixed(1)} | 1 | |`);
+  console.log(`| none | ${noneCells(none)} | |`);
   for (const v of variants) {
     const e = results.get(v)!;
     const scrapes = e.runs.flatMap((x) => x.scrapesMs);
     const sc = scrapes.length ? `${m(scrapes).toFixed(2)} / ${Math.max(...scrapes).toFixed(2)} (${scrapes.length})` : '';
-    console.log(
-      `| ${v} | ${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${m(e.runs.map((x) => x.p99Ms))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)} | ${sc} |`,
-    );
+    console.log(`| ${v} | ${variantCells(e)} | ${sc} |`);
   }
   const latVariants = variants.filter((v): v is 'memstats' | 'prom' => v === 'memstats' || v === 'prom');
   if (latVariants.length) {
@@ -269,7 +199,7 @@ async function main(): Promise<void> {
       const child = startServer(v, pin);
       let bytes = 0;
       try {
-        const [, , url] = (await once(child, (x) => x.startsWith('listening '))).split(' ');
+        const [, , url] = (await messageFrom(child, (x) => x.startsWith('listening '))).split(' ');
         bytes = (await (await fetch(url)).text()).length;
       } finally {
         child.kill();

@@ -24,6 +24,7 @@ import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attachToPid, ATTACH_LOOP_RESOLUTION_MS } from '../src/attach/remote-backend.js';
+import { median } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGISTER = pathToFileURL(`${ROOT}dist/src/agent/register.js`).href;
@@ -110,11 +111,6 @@ async function cpuPercent(pid: number, seconds: number): Promise<number> {
   const wall = Number(process.hrtime.bigint() - t0);
   return ((c1 - c0) / wall) * 100;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function measure(kind: TargetKind, v: Variant): Promise<number> {
   const t = await startTarget(kind, v === 'agent');

@@ -17,6 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './helpers.js';
 
 type Variant = 'idle' | 'sampling' | 'memstats' | 'naive' | 'prom-client';
 const VARIANTS: Variant[] = ['idle', 'sampling', 'memstats', 'naive', 'prom-client'];
@@ -166,10 +167,6 @@ function request(child: ChildProcess, message: string): Promise<HostReport> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function run(variant: Variant, seconds: number): Promise<{ cpuShare: number; tickBytes: number; rssBytes: number }> {
   const { child, url } = await startHost(variant);

@@ -9,13 +9,13 @@
 // medians and the median of the paired ratios.
 // Run: npx tsc -p tsconfig.json && node dist/bench/profile-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--modes json,garbage] [--variants memstats-cpu,...]
 //      node dist/bench/profile-overhead.js --micro [--rounds 60]    (in-process, see micro())
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { loadRun, median, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -170,51 +170,10 @@ async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promis
 }
 
 // ---------------------------------------------------------------- load side
-interface RunResult {
-  rps: number;
-  p99Ms: number;
-  cpuUsPerReq: number;
-}
-
-function once(child: ChildProcess, pred: (m: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: unknown): void => {
-      if (typeof m === 'string' && pred(m)) {
-        child.off('message', onMsg);
-        resolve(m);
-      }
-    };
-    child.on('message', onMsg);
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-}
-
-async function run(variant: Variant, mode: Mode, seconds: number, connections: number, pin: boolean): Promise<RunResult> {
-  const autocannon = require('autocannon') as (o: object) => Promise<{ requests: { average: number; total: number }; latency: { p99: number }; errors: number; non2xx: number }>;
+function run(variant: Variant, mode: Mode, seconds: number, connections: number, pin: boolean): Promise<LoadResult> {
   const self = fileURLToPath(import.meta.url);
-  const cmd = pin ? 'taskset' : process.execPath;
-  const args = pin ? ['-c', '1', process.execPath, self, '--serve', variant, '--mode', mode] : [self, '--serve', variant, '--mode', mode];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  try {
-    const port = Number((await once(child, (m) => m.startsWith('listening '))).split(' ')[1]);
-    const url = `http://127.0.0.1:${port}/`;
-    await autocannon({ url, connections, duration: 1 });
-    child.send('mark');
-    await once(child, (m) => m === 'marked');
-    const r = await autocannon({ url, connections, duration: seconds });
-    child.send('report');
-    const report = JSON.parse(await once(child, (m) => m.startsWith('{'))) as { cpuUs: number };
-    if (r.errors || r.non2xx) throw new Error(`${variant}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-    return { rps: r.requests.average, p99Ms: r.latency.p99, cpuUsPerReq: report.cpuUs / Math.max(1, r.requests.total) };
-  } finally {
-    child.kill();
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const child = spawnNode([self, '--serve', variant, '--mode', mode], pin, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return loadRun(child, variant, connections, seconds);
 }
 
 async function main(): Promise<void> {
@@ -238,15 +197,7 @@ async function main(): Promise<void> {
     await micro(Number(values.rounds), values.modes!.split(',') as Mode[], (values.variants!.split(',') as Variant[]).filter((v) => v !== 'control'));
     return;
   }
-  const pin = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
-  if (pin && !process.env.MEMSTATS_BENCH_PINNED) {
-    // Re-run this process pinned to CPU 0, so autocannon and the server (CPU 1) do not compete.
-    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-      stdio: 'inherit',
-      env: { ...process.env, MEMSTATS_BENCH_PINNED: '1' },
-    });
-    process.exit(r.status ?? 1);
-  }
+  const pin = pinToCpu0(fileURLToPath(import.meta.url));
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
@@ -255,44 +206,13 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
   for (const mode of modes) {
-    const none: RunResult[] = [];
-    const results = new Map<Variant, { runs: RunResult[]; rps: number[]; p99: number[]; cpu: number[] }>(
-      variants.map((v) => [v, { runs: [], rps: [], p99: [], cpu: [] }]),
-    );
-    for (let r = 0; r < rounds; r++) {
-      // Rotate the order each round so no variant always runs first or last.
-      const order = variants.map((_, i) => variants[(i + r) % variants.length]);
-      for (const [k, v] of order.entries()) {
-        // A "none" run beside every variant run: the pair sees the same machine
-        // load, which drifts a lot on a shared 2-core VM.
-        const pair: Variant[] = (r + k) % 2 ? [v, 'none'] : ['none', v];
-        const got = new Map<Variant, RunResult>();
-        for (const x of pair) {
-          const res = await run(x, mode, seconds, connections, pin);
-          got.set(x, res);
-          console.error(`  ${mode} round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req`);
-        }
-        const a = got.get(v)!;
-        const b = got.get('none')!;
-        none.push(b);
-        const e = results.get(v)!;
-        e.runs.push(a);
-        e.rps.push(a.rps / b.rps);
-        e.p99.push(a.p99Ms / b.p99Ms);
-        e.cpu.push(a.cpuUsPerReq / b.cpuUsPerReq);
-      }
-    }
+    const { none, results } = await runPaired(variants, rounds, (x) => run(x, mode, seconds, connections, pin), (r, x, res) => {
+      console.error(`  ${mode} round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req`);
+    });
     console.log(`\n${mode}:`);
-    console.log('| variant | rps (median) | rps × none | p99 ms | p99 × none | server CPU µs/req | CPU/req × none |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    const m = (xs: number[]) => median(xs);
-    console.log(`| none | ${m(none.map((x) => x.rps)).toFixed(0)} | 1 | ${m(none.map((x) => x.p99Ms))} | 1 | ${m(none.map((x) => x.cpuUsPerReq)).toFixed(1)} | 1 |`);
-    for (const v of variants) {
-      const e = results.get(v)!;
-      console.log(
-        `| ${v} | ${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${m(e.runs.map((x) => x.p99Ms))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)} |`,
-      );
-    }
+    console.log(pairedHeader());
+    console.log(`| none | ${noneCells(none)} |`);
+    for (const v of variants) console.log(`| ${v} | ${variantCells(results.get(v)!)} |`);
   }
 }
 

@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { ExperimentOptions, ExperimentSummary } from '../src/pool/experiment.js';
 import type { ExperimentMessage } from '../src/pool/experiment-child.js';
 import { createRecycler } from '../src/pool/index.js';
+import { median } from './helpers.js';
 
 const { values } = parseArgs({
   options: {
@@ -276,12 +277,6 @@ function runGo(binPath: string, variant: string): Row {
     minorFaults: j.minorFaults,
     rssMedianMiB: j.rssMedian / 2 ** 20,
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** get+give of 1 MiB vs Buffer.alloc / allocUnsafe of 1 MiB: alternating rounds, medians of ns/op. */

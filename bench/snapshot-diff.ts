@@ -25,6 +25,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './helpers.js';
 
 const self = fileURLToPath(import.meta.url);
 const bigHeap = fileURLToPath(new URL('../test/fixtures/leak/big-heap.js', import.meta.url));
@@ -138,12 +139,6 @@ function makeSnapshots(dir: string, mb: number, three: boolean): Promise<string[
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(want) : reject(new Error(`big-heap exited ${code}`))));
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function main(): Promise<void> {

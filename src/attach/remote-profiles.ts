@@ -8,60 +8,17 @@
  * does not run).
  */
 import type { Profile } from 'pprof-format';
-import { stallsToPprof, type Stall } from '../profile/block.js';
-import { ProfileBuilder, frameOf, type RawFrame } from '../profile/pprof.js';
-import type { V8CpuProfile, V8CpuProfileNode } from '../profile/v8-types.js';
-import type { StallWindow } from './injected/stalls.js';
+import { stallAttributor, stallsToPprof, type Stall, type StallWindow } from '../profile/block.js';
+import { resourcesProfileBuilder } from '../profile/resources.js';
+import type { V8CpuProfile } from '../profile/v8-types.js';
 
 /**
  * stallsFromCpuProfile turns stall windows (profile-clock µs) into Stalls: for
  * each, the distinct stacks of the CPU-profile samples taken during it.
  */
 export function stallsFromCpuProfile(windows: readonly StallWindow[], profile: V8CpuProfile): Stall[] {
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  const ts = new Array<number>(samples.length);
-  let t = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    t += deltas[i] ?? 0;
-    ts[i] = t;
-  }
-  const byId = new Map<number, V8CpuProfileNode>();
-  const parentOf = new Map<number, number>();
-  for (const n of profile.nodes) {
-    byId.set(n.id, n);
-    for (const c of n.children ?? []) parentOf.set(c, n.id);
-  }
-  const stackCache = new Map<number, RawFrame[]>();
-  const stackOf = (id: number): RawFrame[] => {
-    let s = stackCache.get(id);
-    if (s) return s;
-    s = [];
-    for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
-      const node = byId.get(cur);
-      if (!node || node.callFrame.functionName === '(root)') break;
-      s.push(frameOf(node.callFrame));
-    }
-    stackCache.set(id, s);
-    return s;
-  };
-  return windows.map((w) => {
-    // Samples are in time order: binary search the window's first one.
-    let lo = 0;
-    let hi = ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid] < w.startUs) lo = mid + 1;
-      else hi = mid;
-    }
-    const counts = new Map<number, number>();
-    for (let i = lo; i < ts.length && ts[i] <= w.endUs; i++) counts.set(samples[i], (counts.get(samples[i]) ?? 0) + 1);
-    return {
-      endedAtMs: w.endedAtMs,
-      delayNs: w.delayNs,
-      stacks: [...counts].map(([id, n]) => ({ frames: stackOf(id), samples: n })).filter((s) => s.frames.length > 0),
-    };
-  });
+  const stallIn = stallAttributor(profile);
+  return windows.map((w) => stallIn(w));
 }
 
 /** blockProfileFrom builds the pprof block profile (contentions/count, delay/nanoseconds) of an attached process. */
@@ -87,14 +44,7 @@ function sortedTypes(byType: Record<string, number>): Array<[string, number]> {
 
 /** resourcesProfileFrom builds the pprof resources profile (resources/count) of an attached process: one sample per type. */
 export function resourcesProfileFrom(byType: Record<string, number>): Profile {
-  const b = new ProfileBuilder({
-    sampleTypes: [['resources', 'count']],
-    periodType: ['resources', 'count'],
-    period: 1,
-    timeNanos: BigInt(Date.now()) * 1_000_000n,
-    mapSources: false,
-    comments: ['taken through the inspector (memstats attach): creation stacks need startResourceTracking() in the process'],
-  });
+  const b = resourcesProfileBuilder(['taken through the inspector (memstats attach): creation stacks need startResourceTracking() in the process']);
   for (const [type, n] of sortedTypes(byType)) b.addSample([b.syntheticLocation(type)], [n]);
   return b.build();
 }

@@ -3,13 +3,14 @@
  * Where `profile` and `snapshot` write: a file reserved under a temporary
  * name in its final directory before the capture starts (an unwritable path
  * fails at once, not after 30 s), filled, then renamed — a failed or
- * interrupted capture leaves no file, not even half of one.
+ * interrupted capture leaves no file, not even half of one. And writeOutput,
+ * for a page made whole in memory (report, demo recycle).
  */
 import { open } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CommandError } from './command.js';
-import { commit, discard, reserveTemp } from '../profile/atomic-file.js';
+import { commit, discard, reserveTemp, writeFileAtomic } from '../internal/atomic-file.js';
 import { describeError } from './target.js';
 
 /** A reserved output: write to `temp`, then `commit()` or `discard()`. */
@@ -59,6 +60,20 @@ export async function reserveOutput(path: string): Promise<ReservedOutput> {
       if (!committed) await discard(r.temp);
     },
   };
+}
+
+/**
+ * writeOutput writes `data` to `path` through a temporary file in the same
+ * directory and a rename: no reader ever sees half a page, and a failure leaves
+ * no file. A CommandError names the path and the system's reason.
+ */
+export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, data);
+  } catch (err) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    throw new CommandError(`cannot write ${path}: ${describeError(cause ?? err)}`);
+  }
 }
 
 /** nextFreeName returns `stem-N.ext` in the current directory with the smallest N ≥ 1 that does not exist. */

@@ -34,6 +34,12 @@ export function parseTarget(text: string | undefined): TargetSpec {
   return spec;
 }
 
+/** parseOnlyTarget reads the one `<target>` positional of a command that takes nothing else; UsageError for more than one, or as parseTarget. */
+export function parseOnlyTarget(positionals: string[]): TargetSpec {
+  if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
+  return parseTarget(positionals[0]);
+}
+
 /** The inspector timeout from `--timeout`, ms. */
 export function timeoutMs(value: string | undefined): number {
   return intFlag('timeout', value, 10, 1, 600) * 1000;

@@ -3,7 +3,8 @@
  * The idle set's age order, shared by the recycler and the object pool: a
  * doubly linked list, oldest first, and the one unref'd timer that evicts
  * entries idle for `maxAgeMs` (the seed's recycler goroutine with its
- * one-minute rule). O(1) push, remove and oldest.
+ * one-minute rule). O(1) push, remove and oldest. IdleSet puts them together
+ * with the counting of what is let go.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -91,4 +92,68 @@ export class StaleTimer {
     }
     if (next !== undefined) this.schedule(next);
   };
+}
+
+/** The counters an IdleSet adds to when it lets entries go. */
+export interface LetGoCounts {
+  /** Let go because a cap was full or the owner was closed. */
+  drops: number;
+  /** Let go because they were idle for maxAgeMs, or by trim(). */
+  evictions: number;
+}
+
+/**
+ * IdleSet is the idle list of a recycler or pool with its stale timer: entries
+ * idle for `maxAgeMs` (0: never) are let go by the timer. `letGo` unlinks an
+ * entry (it must call `remove`) and releases it; every entry let go here is
+ * counted in `counts`.
+ */
+export class IdleSet<N extends IdleNode> extends IdleList<N> {
+  readonly timer: StaleTimer;
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly letGo: (node: N) => void,
+    private readonly counts: LetGoCounts,
+  ) {
+    super();
+    this.timer = new StaleTimer((nowMs) => {
+      const cutoff = nowMs - maxAgeMs;
+      while (this.head && this.head.idleSinceMs <= cutoff) {
+        letGo(this.head);
+        counts.evictions++;
+      }
+      return this.head ? this.head.idleSinceMs + maxAgeMs : undefined;
+    });
+  }
+
+  /** keep adds `node` as the newest entry, stamped `nowMs`, and makes sure the stale timer will see it. */
+  keep(node: N, nowMs: number): void {
+    this.push(node, nowMs);
+    if (this.maxAgeMs > 0) this.timer.schedule(this.head!.idleSinceMs + this.maxAgeMs);
+  }
+
+  /** dropOldest lets the oldest entry go (there must be one), counted as a drop: it makes room. */
+  dropOldest(): void {
+    this.letGo(this.head!);
+    this.counts.drops++;
+  }
+
+  /** trim lets every entry go now, counted as evictions, stops the timer and returns how many. */
+  trim(): number {
+    let n = 0;
+    while (this.head) {
+      this.letGo(this.head);
+      this.counts.evictions++;
+      n++;
+    }
+    this.timer.clear();
+    return n;
+  }
+
+  /** dropAll lets every entry go, counted as drops, and stops the timer (the owner is closing). */
+  dropAll(): void {
+    while (this.head) this.dropOldest();
+    this.timer.clear();
+  }
 }

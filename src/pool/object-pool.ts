@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { enumOption, functionOption, invalidOption, numberOption, optionsObject } from '../internal/validate.js';
 import { misuseError, type MisuseAction, type MisuseKind } from './errors.js';
-import { IdleList, StaleTimer, type IdleNode } from './idle-list.js';
+import { IdleSet, type IdleNode } from './idle-list.js';
 
 /** Options of {@link createPool}. */
 export interface PoolOptions<T extends object> {
@@ -98,15 +98,7 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
   let closed = false;
   const created = new WeakSet<object>();
   const entries = new Map<T, Entry<T>>(); // idle objects
-  const idle = new IdleList<Entry<T>>();
-  const timer = new StaleTimer((nowMs) => {
-    const cutoff = nowMs - maxAgeMs;
-    while (idle.head && idle.head.idleSinceMs <= cutoff) {
-      letGo(idle.head);
-      s.evictions++;
-    }
-    return idle.head ? idle.head.idleSinceMs + maxAgeMs : undefined;
-  });
+  const idle = new IdleSet<Entry<T>>(maxAgeMs, letGo, s);
 
   function letGo(e: Entry<T>): void {
     idle.remove(e);
@@ -125,7 +117,7 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
       const e = idle.tail;
       if (e !== null && !closed) {
         letGo(e);
-        if (idle.size === 0) timer.clear();
+        if (idle.size === 0) idle.timer.clear();
         s.hits++;
         return e.obj;
       }
@@ -156,15 +148,11 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
         s.drops++;
         return false;
       }
-      while (idle.size >= maxIdle) {
-        letGo(idle.head!);
-        s.drops++;
-      }
+      while (idle.size >= maxIdle) idle.dropOldest();
       const e: Entry<T> = { obj, prev: null, next: null, idleSinceMs: 0 };
-      idle.push(e, performance.now());
+      idle.keep(e, performance.now());
       entries.set(obj, e);
       s.idleCount++;
-      if (maxAgeMs > 0) timer.schedule(idle.head!.idleSinceMs + maxAgeMs);
       return true;
     },
 
@@ -173,24 +161,13 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
     },
 
     trim(): number {
-      let n = 0;
-      while (idle.head) {
-        letGo(idle.head);
-        s.evictions++;
-        n++;
-      }
-      timer.clear();
-      return n;
+      return idle.trim();
     },
 
     close(): void {
       if (closed) return;
       closed = true;
-      while (idle.head) {
-        letGo(idle.head);
-        s.drops++;
-      }
-      timer.clear();
+      idle.dropAll();
     },
 
     get closed(): boolean {

@@ -22,7 +22,7 @@ import {
   requireNumber,
 } from '../internal/validate.js';
 import { misuseError, type MisuseAction, type MisuseKind } from './errors.js';
-import { IdleList, StaleTimer, type IdleNode } from './idle-list.js';
+import { IdleSet, type IdleNode } from './idle-list.js';
 import { trackRecycler, type RecyclerCounters } from './sampler-source.js';
 import { CLASS_COUNT, MAX_BUFFER_BYTES, classCapacity, classIndex } from './size-class.js';
 
@@ -186,17 +186,7 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
   const owners = new WeakMap<ArrayBuffer, Slot>();
   // Idle slots by class, oldest at index 0 (the same order as `idle`).
   const byClass: (Slot[] | undefined)[] = new Array(CLASS_COUNT);
-  const idle = new IdleList<Slot>();
-  const timer = new StaleTimer(evictStale);
-
-  function evictStale(nowMs: number): number | undefined {
-    const cutoff = nowMs - maxAgeMs;
-    while (idle.head && idle.head.idleSinceMs <= cutoff) {
-      letGo(idle.head);
-      counters.evictions++;
-    }
-    return idle.head ? idle.head.idleSinceMs + maxAgeMs : undefined;
-  }
+  const idle = new IdleSet<Slot>(maxAgeMs, letGo, counters);
 
   // Unlinks an idle slot everywhere. The oldest of a class is its stack's bottom.
   function unlinkIdle(slot: Slot, fromTop: boolean): void {
@@ -336,18 +326,14 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
       }
       // Make room by letting the oldest idle buffers go: they match the recent
       // request sizes least, and the newest buffer is the warmest.
-      while (idle.size >= maxIdle || counters.idleBytes + slot.bytes > maxIdleBytes) {
-        letGo(idle.head!);
-        counters.drops++;
-      }
+      while (idle.size >= maxIdle || counters.idleBytes + slot.bytes > maxIdleBytes) idle.dropOldest();
       const now = performance.now();
       let stack = byClass[slot.classIdx];
       if (stack === undefined) stack = byClass[slot.classIdx] = [];
       stack.push(slot);
-      idle.push(slot, now);
+      idle.keep(slot, now);
       counters.idleCount++;
       counters.idleBytes += slot.bytes;
-      if (maxAgeMs > 0) timer.schedule(idle.head!.idleSinceMs + maxAgeMs);
       return true;
     },
 
@@ -356,24 +342,13 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
     },
 
     trim(): number {
-      let n = 0;
-      while (idle.head) {
-        letGo(idle.head);
-        counters.evictions++;
-        n++;
-      }
-      timer.clear();
-      return n;
+      return idle.trim();
     },
 
     close(): void {
       if (closed) return;
       closed = true;
-      while (idle.head) {
-        letGo(idle.head);
-        counters.drops++;
-      }
-      timer.clear();
+      idle.dropAll();
       untrack();
     },
 

@@ -27,7 +27,7 @@
 import * as inspector from 'node:inspector';
 import { Profile } from 'pprof-format';
 import { booleanOption, numberOption, optionsObject } from '../internal/validate.js';
-import { sleep, throwIfAborted } from './errors.js';
+import { runCapture, throwIfAborted } from './errors.js';
 import { secondsOption, signalOption } from './options.js';
 import { ProfileBuilder, apportion, frameOf, type RawFrame } from './pprof.js';
 import { InspectorSession } from './session.js';
@@ -84,7 +84,8 @@ interface Subscriber {
   dropped: number;
 }
 
-interface PendingStall {
+/** One stall found by a detector: its window in the CPU profiles' clock (µs of `process.hrtime`), its delay and when it was seen. */
+export interface StallWindow {
   startUs: number;
   endUs: number;
   delayNs: number;
@@ -104,7 +105,7 @@ class StallMonitor {
   #timer: NodeJS.Timeout | null = null;
   #periodMs = 10;
   #lastNs = 0n;
-  #pending: PendingStall[] = [];
+  #pending: StallWindow[] = [];
   #chunk = '';
   #chunkStartMs = 0;
   #expecting = '';
@@ -226,54 +227,14 @@ class StallMonitor {
 
   #resolve(profile: V8CpuProfile): void {
     if (this.#pending.length === 0) return;
-    const samples = profile.samples ?? [];
-    const deltas = profile.timeDeltas ?? [];
-    const ts = new Array<number>(samples.length);
-    let t = profile.startTime;
-    for (let i = 0; i < samples.length; i++) {
-      t += deltas[i] ?? 0;
-      ts[i] = t;
-    }
-    const byId = new Map<number, V8CpuProfileNode>();
-    const parentOf = new Map<number, number>();
-    for (const n of profile.nodes) {
-      byId.set(n.id, n);
-      for (const c of n.children ?? []) parentOf.set(c, n.id);
-    }
-    const stackCache = new Map<number, RawFrame[]>();
-    const stackOf = (id: number): RawFrame[] => {
-      let s = stackCache.get(id);
-      if (s) return s;
-      s = [];
-      for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
-        const node = byId.get(cur);
-        if (!node || node.callFrame.functionName === '(root)') break;
-        s.push(frameOf(node.callFrame));
-      }
-      stackCache.set(id, s);
-      return s;
-    };
-    const keep: PendingStall[] = [];
+    const stallIn = stallAttributor(profile);
+    const keep: StallWindow[] = [];
     for (const p of this.#pending) {
       if (p.endUs > profile.endTime + 1000) {
         keep.push(p);
         continue;
       }
-      // Samples are in time order: binary search the window's first sample.
-      let lo = 0;
-      let hi = ts.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (ts[mid] < p.startUs) lo = mid + 1;
-        else hi = mid;
-      }
-      const counts = new Map<number, number>();
-      for (let i = lo; i < ts.length && ts[i] <= p.endUs; i++) counts.set(samples[i], (counts.get(samples[i]) ?? 0) + 1);
-      const stall: Stall = {
-        endedAtMs: p.endedAtMs,
-        delayNs: p.delayNs,
-        stacks: [...counts].map(([id, n]) => ({ frames: stackOf(id), samples: n })).filter((s) => s.frames.length > 0),
-      };
+      const stall = stallIn(p);
       for (const sub of this.#subs) {
         if (p.delayNs < sub.thresholdNs) continue;
         if (sub.stalls.length < MAX_STALLS) sub.stalls.push(stall);
@@ -296,6 +257,59 @@ class StallMonitor {
     }
     this.#session.close();
   }
+}
+
+/**
+ * stallAttributor returns a function that turns a stall window (in `profile`'s
+ * clock) into a Stall: the distinct stacks (leaf first) of the profile's
+ * samples taken during the window, with how many samples each. Used in-process
+ * and for attached processes (attach/remote-profiles).
+ */
+export function stallAttributor(profile: V8CpuProfile): (window: StallWindow) => Stall {
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const ts = new Array<number>(samples.length);
+  let t = profile.startTime;
+  for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0;
+    ts[i] = t;
+  }
+  const byId = new Map<number, V8CpuProfileNode>();
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parentOf.set(c, n.id);
+  }
+  const stackCache = new Map<number, RawFrame[]>();
+  const stackOf = (id: number): RawFrame[] => {
+    let s = stackCache.get(id);
+    if (s) return s;
+    s = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
+      const node = byId.get(cur);
+      if (!node || node.callFrame.functionName === '(root)') break;
+      s.push(frameOf(node.callFrame));
+    }
+    stackCache.set(id, s);
+    return s;
+  };
+  return (w) => {
+    // Samples are in time order: binary search the window's first sample.
+    let lo = 0;
+    let hi = ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid] < w.startUs) lo = mid + 1;
+      else hi = mid;
+    }
+    const counts = new Map<number, number>();
+    for (let i = lo; i < ts.length && ts[i] <= w.endUs; i++) counts.set(samples[i], (counts.get(samples[i]) ?? 0) + 1);
+    return {
+      endedAtMs: w.endedAtMs,
+      delayNs: w.delayNs,
+      stacks: [...counts].map(([id, n]) => ({ frames: stackOf(id), samples: n })).filter((s) => s.frames.length > 0),
+    };
+  };
 }
 
 let monitor: StallMonitor | null = null;
@@ -441,12 +455,5 @@ export async function profileBlock(options?: ProfileBlockOptions): Promise<Profi
   const seconds = secondsOption(o.seconds, DEFAULT_BLOCK_SECONDS);
   const signal = signalOption(o.signal);
   throwIfAborted(signal);
-  const handle = startBlockProfile({ thresholdMs: o.thresholdMs, mapSources: o.mapSources });
-  try {
-    await sleep(seconds * 1000, signal);
-  } catch (err) {
-    await handle.stop().catch(() => undefined);
-    throw err;
-  }
-  return handle.stop();
+  return runCapture(startBlockProfile({ thresholdMs: o.thresholdMs, mapSources: o.mapSources }), seconds * 1000, signal);
 }

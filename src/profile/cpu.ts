@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Profile } from 'pprof-format';
 import { mapLocation } from '../internal/source-map.js';
 import { booleanOption, invalidOption, optionsObject } from '../internal/validate.js';
-import { inUseError, sleep, throwIfAborted } from './errors.js';
+import { inUseError, runCapture, throwIfAborted } from './errors.js';
 import { intOption, secondsOption, signalOption } from './options.js';
 import { ProfileBuilder, apportion, frameOf } from './pprof.js';
 import { InspectorSession } from './session.js';
@@ -135,14 +135,7 @@ export async function profileCpu(options?: CpuProfileOptions): Promise<Profile> 
   const seconds = secondsOption(o.seconds, DEFAULT_CPU_SECONDS);
   const signal = signalOption(o.signal);
   throwIfAborted(signal);
-  const handle = startCpuProfile({ intervalUs: o.intervalUs, mapSources: o.mapSources });
-  try {
-    await sleep(seconds * 1000, signal);
-  } catch (err) {
-    await handle.stop().catch(() => undefined);
-    throw err;
-  }
-  return handle.stop();
+  return runCapture(startCpuProfile({ intervalUs: o.intervalUs, mapSources: o.mapSources }), seconds * 1000, signal);
 }
 
 function isV8CpuProfile(value: unknown): value is V8CpuProfile {

@@ -22,7 +22,7 @@ import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import v8 from 'node:v8';
 import { numberOption, optionsObject, stateError, type CodedError } from '../internal/validate.js';
-import { commit, discard, reserveTemp } from './atomic-file.js';
+import { commit, discard, reserveTemp } from '../internal/atomic-file.js';
 import { ERR_INSUFFICIENT_MEMORY, abortError, inUseError, throwIfAborted } from './errors.js';
 import { pathOption, signalOption } from './options.js';
 

@@ -23,7 +23,7 @@ import {
 } from 'pprof-format';
 import { mapLocation, type MappedLocation } from '../internal/source-map.js';
 import { invalidOption } from '../internal/validate.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../internal/atomic-file.js';
 import { pathOption, signalOption } from './options.js';
 import type { V8CallFrame } from './v8-types.js';
 

@@ -333,6 +333,22 @@ export function formatResources(options?: FormatResourcesOptions): string {
 }
 
 /**
+ * resourcesProfileBuilder starts a resources profile (sample type resources/count,
+ * period 1, taken now), in-process or of an attached process. Frames are mapped
+ * already (or deliberately not): the builder does not map them again.
+ */
+export function resourcesProfileBuilder(comments?: string[]): ProfileBuilder {
+  return new ProfileBuilder({
+    sampleTypes: [['resources', 'count']],
+    periodType: ['resources', 'count'],
+    period: 1,
+    timeNanos: BigInt(Date.now()) * 1_000_000n,
+    mapSources: false,
+    comments,
+  });
+}
+
+/**
  * profileResources returns the live resources as a pprof profile (sample type
  * resources/count): each group's stack is its type as the leaf frame, then its
  * creation stack; untracked resources have only the type frame. Read it with
@@ -342,14 +358,7 @@ export async function profileResources(options?: ResourceProfileOptions): Promis
   const o = optionsObject<ResourceProfileOptions>('options', options);
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   const snap = snapshot(mapSources);
-  // Frames are mapped already (or deliberately not): the builder must not map again.
-  const b = new ProfileBuilder({
-    sampleTypes: [['resources', 'count']],
-    periodType: ['resources', 'count'],
-    period: 1,
-    timeNanos: BigInt(Date.now()) * 1_000_000n,
-    mapSources: false,
-  });
+  const b = resourcesProfileBuilder();
   for (const g of snap.groups) {
     const stack = [b.syntheticLocation(g.type)];
     for (const f of g.stack ?? []) {

@@ -24,10 +24,11 @@ import { readGCStats, type GCStats, type ReadGCStatsOptions } from '../stats/gc-
 import { settleGC } from '../stats/gc-tracker.js';
 import { getSampler } from '../sampler/sampler.js';
 import type { Sample } from '../sampler/sample.js';
-import { gc as runGC } from '../runtime/gc.js';
+import { timedGC } from '../runtime/gc.js';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../export/metrics-snapshot.js';
 import { readVars } from '../export/expvar.js';
 import { loadProfiles } from './profile-api.js';
+import { runCapture, throwIfAborted } from '../profile/errors.js';
 import { booleanOption, optionsObject } from '../internal/validate.js';
 
 /** Result of a forced GC. */
@@ -133,44 +134,6 @@ export interface LocalBackendOptions {
   keepAlive?: boolean;
 }
 
-function abortError(): Error {
-  const err = new Error('memstats: the capture was aborted') as Error & { code: string };
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
-}
-
-/** Waits `ms`, or rejects with an AbortError when `signal` aborts; the timer is ref'd only with keepAlive. */
-function wait(ms: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (!keepAlive) timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Runs a start/stop capture for `seconds`; an abort stops it and discards the result. */
-async function capture<T>(handle: { stop(): Promise<T> }, seconds: number, signal: AbortSignal | undefined, keepAlive: boolean): Promise<T> {
-  try {
-    await wait(seconds * 1000, signal, keepAlive);
-  } catch (err) {
-    await handle.stop().catch(() => undefined);
-    throw err;
-  }
-  return handle.stop();
-}
-
 /**
  * localBackend returns a DebugBackend for this process. It holds a metrics
  * reader (an event-loop window on the shared unref'd timer) until close().
@@ -211,19 +174,15 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
       return readVars();
     },
     async gc() {
-      const before = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      runGC();
-      const durationMs = performance.now() - t0;
-      const after = process.memoryUsage().heapUsed;
+      const r = timedGC();
       await settleGC();
-      return { heapUsedBeforeBytes: before, heapUsedAfterBytes: after, durationMs };
+      return r;
     },
     async profileCpu(r) {
       const profiles = await loadProfiles();
-      if (r.signal?.aborted) throw abortError();
+      throwIfAborted(r.signal);
       const handle = profiles.startCpuProfile(r.intervalUs !== undefined ? { intervalUs: r.intervalUs } : {});
-      const p = await capture(handle, r.seconds, r.signal, keepAlive);
+      const p = await runCapture(handle, r.seconds * 1000, r.signal, keepAlive);
       if (r.format === 'cpuprofile') return Buffer.from(JSON.stringify(profiles.toCpuprofile(p)));
       return profiles.encodeProfile(p);
     },
@@ -239,9 +198,9 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     },
     async profileBlock(r) {
       const profiles = await loadProfiles();
-      if (r.signal?.aborted) throw abortError();
+      throwIfAborted(r.signal);
       const handle = profiles.startBlockProfile(r.thresholdMs !== undefined ? { thresholdMs: r.thresholdMs } : {});
-      const p = await capture(handle, r.seconds, r.signal, keepAlive);
+      const p = await runCapture(handle, r.seconds * 1000, r.signal, keepAlive);
       return profiles.encodeProfile(p);
     },
     async profileGoroutine(r) {

@@ -224,10 +224,10 @@ class Parser {
           p = this.scanHeader(buf, p);
           break;
         case M_NODES:
-          p = this.scanNodes(buf, p);
+          p = this.scanTable(buf, p, false);
           break;
         case M_EDGES:
-          p = this.scanEdges(buf, p);
+          p = this.scanTable(buf, p, true);
           break;
         case M_NUMS:
           p = this.scanNums(buf, p, false);
@@ -443,40 +443,6 @@ class Parser {
     }
   }
 
-  private scanNodes(buf: Buffer, p: number): number {
-    const end = buf.length;
-    let cur = this.cur;
-    let inNum = this.inNum;
-    for (; p < end; p++) {
-      const c = buf[p];
-      const d = c - 48;
-      if (d >= 0 && d <= 9) {
-        cur = cur * 10 + d;
-        inNum = true;
-      } else if (c === C_COMMA || isWs(c)) {
-        if (inNum) {
-          this.storeNode(cur, p);
-          cur = 0;
-          inNum = false;
-        }
-      } else if (c === C_RBRACKET) {
-        if (inNum) this.storeNode(cur, p);
-        this.cur = 0;
-        this.inNum = false;
-        if (this.nodeI !== this.header!.nodeCount || this.nodeK !== 0) {
-          this.fail(p, `corrupt snapshot ("nodes" holds ${this.nodeI} nodes, the header says ${this.header!.nodeCount})`);
-        }
-        this.mode = M_AFTER;
-        return p + 1;
-      } else {
-        this.fail(p, `corrupt snapshot (unexpected ${describeByte(c)} in "nodes")`);
-      }
-    }
-    this.cur = cur;
-    this.inNum = inNum;
-    return p;
-  }
-
   private storeEdge(v: number, p: number): void {
     const i = this.edgeI;
     if (i >= this.edgeCountH) this.fail(p, `corrupt snapshot ("edges" holds more than edge_count = ${this.edgeCountH} edges)`);
@@ -497,7 +463,11 @@ class Parser {
     }
   }
 
-  private scanEdges(buf: Buffer, p: number): number {
+  /**
+   * The `nodes` (edges false) or `edges` (edges true) array: numbers go straight
+   * into the typed columns; at its end, as many rows as the header says.
+   */
+  private scanTable(buf: Buffer, p: number, edges: boolean): number {
     const end = buf.length;
     let cur = this.cur;
     let inNum = this.inNum;
@@ -509,21 +479,29 @@ class Parser {
         inNum = true;
       } else if (c === C_COMMA || isWs(c)) {
         if (inNum) {
-          this.storeEdge(cur, p);
+          if (edges) this.storeEdge(cur, p);
+          else this.storeNode(cur, p);
           cur = 0;
           inNum = false;
         }
       } else if (c === C_RBRACKET) {
-        if (inNum) this.storeEdge(cur, p);
+        if (inNum) {
+          if (edges) this.storeEdge(cur, p);
+          else this.storeNode(cur, p);
+        }
         this.cur = 0;
         this.inNum = false;
-        if (this.edgeI !== this.header!.edgeCount || this.edgeK !== 0) {
-          this.fail(p, `corrupt snapshot ("edges" holds ${this.edgeI} edges, the header says ${this.header!.edgeCount})`);
+        const what = edges ? 'edges' : 'nodes';
+        const rows = edges ? this.edgeI : this.nodeI;
+        const partial = edges ? this.edgeK : this.nodeK;
+        const expected = edges ? this.header!.edgeCount : this.header!.nodeCount;
+        if (rows !== expected || partial !== 0) {
+          this.fail(p, `corrupt snapshot ("${what}" holds ${rows} ${what}, the header says ${expected})`);
         }
         this.mode = M_AFTER;
         return p + 1;
       } else {
-        this.fail(p, `corrupt snapshot (unexpected ${describeByte(c)} in "edges")`);
+        this.fail(p, `corrupt snapshot (unexpected ${describeByte(c)} in "${edges ? 'edges' : 'nodes'}")`);
       }
     }
     this.cur = cur;

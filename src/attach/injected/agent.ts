@@ -27,7 +27,7 @@ import { getGCTracker, settleGC, stopGCTracker } from '../../stats/gc-tracker.js
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../../export/metrics-snapshot.js';
 import { openEventLoopWindow, type EventLoopWindow } from '../../stats/event-loop.js';
 import { readVars } from '../../export/expvar.js';
-import { gc as runGC } from '../../runtime/gc.js';
+import { timedGC } from '../../runtime/gc.js';
 import { StallRecorder, type StallWindow } from './stalls.js';
 import { closeAllOpened } from './fs-shim.js';
 
@@ -269,13 +269,9 @@ function createAgent(first: InstallOptions): { agent: AttachAgent; info: Install
       const t = getGCTracker();
       await settleGC();
       const numGCBefore = t.numGC;
-      const before = process.memoryUsage().heapUsed;
-      const t0 = performance.now();
-      runGC();
-      const durationMs = performance.now() - t0;
-      const after = process.memoryUsage().heapUsed;
+      const r = timedGC();
       await settleGC();
-      return { heapUsedBeforeBytes: before, heapUsedAfterBytes: after, durationMs, numGCBefore, numGCAfter: t.numGC };
+      return { ...r, numGCBefore, numGCAfter: t.numGC };
     },
     startStalls(thresholdMs) {
       const id = ++stallSeq;

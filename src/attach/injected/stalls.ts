@@ -8,13 +8,10 @@
  * the DevTools protocol at the same time — that ran during it.
  */
 
-/** One stall: its window in profile-clock µs, its delay and when it was seen. */
-export interface StallWindow {
-  startUs: number;
-  endUs: number;
-  delayNs: number;
-  endedAtMs: number;
-}
+// One stall: its window in profile-clock µs, its delay and when it was seen. A
+// type only (erased from the bundle): the CLI resolves these with profile/block.
+import type { StallWindow } from '../../profile/block.js';
+export type { StallWindow };
 
 /** Stalls kept per recorder; beyond that they are only counted. */
 const MAX_STALLS = 10_000;

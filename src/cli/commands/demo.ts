@@ -6,11 +6,10 @@
  * into one self-contained HTML page (inline SVG, no script, no CDN).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommandError, UsageError, intFlag, parseCommandArgs, type Command, type CommandIO } from '../command.js';
+import { writeOutput } from '../target-output.js';
 import {
   EXPERIMENT_CSV_NOTES,
   EXPERIMENT_VARIANTS,
@@ -167,15 +166,7 @@ export async function runRecycleDemo(opts: RecycleDemoOptions, io: CommandIO): P
     bar.end();
   }
   const html = renderRecyclePage(results, opts);
-  const out = resolve(opts.out);
-  const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, html);
-    await rename(tmp, out);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw new CommandError(`cannot write ${out}: ${(err as Error).message}`);
-  }
+  await writeOutput(resolve(opts.out), html);
   return results;
 }
 

@@ -4,8 +4,8 @@
  * for, part by part — its V8 figures fetched from the target, its memory map
  * read from /proc/<pid>/smaps on this machine (report/explain).
  */
-import { CommandError, parseCommandArgs, UsageError, type Command } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { CommandError, parseCommandArgs, type Command } from '../command.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { explainMemory, formatExplanation, type ExplainMemStats } from '../../report/explain.js';
 
 const usage = `Usage: memstats explain <target> [--json]
@@ -39,8 +39,7 @@ export const explainCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, ...TARGET_OPTIONS });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     const timeout = timeoutMs(values.timeout);
     return withTarget('explain', spec, io, { timeoutMs: timeout }, async (target) => {
       const pid = target.pid;

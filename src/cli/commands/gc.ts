@@ -3,8 +3,8 @@
  * `memstats gc <target> [--json]`: runs a full garbage collection in a running
  * process (gops' `gc`) and tells what it freed.
  */
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { formatBytes } from '../../report/format.js';
 
 const usage = `Usage: memstats gc <target> [--json]
@@ -32,8 +32,7 @@ export const gcCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, ...TARGET_OPTIONS });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     const timeout = timeoutMs(values.timeout);
     return withTarget('gc', spec, io, { timeoutMs: timeout }, async (target) => {
       const r = await target.gc();

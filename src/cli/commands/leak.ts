@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandError, parseCommandArgs, UsageError, intFlag, type Command } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { Progress } from '../progress.js';
 import { takeSnapshot } from './snapshot.js';
 import { leakDiff } from '../../snapshot/leak-diff.js';
@@ -65,8 +65,7 @@ export const leakCommand: Command = {
       json: { type: 'boolean' },
       ...TARGET_OPTIONS,
     });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     const interval = parseInterval(values.interval);
     const top = intFlag('top', values.top, 20, 0, 100_000);
     if (values.keep === '') throw new UsageError('--keep must be a directory');

@@ -4,10 +4,9 @@
  * from a recording (ndjson of Samples): the dashboard's charts over the whole
  * run and a short diagnosis, each finding with what to do next.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CommandError, UsageError, parseCommandArgs, type Command } from '../command.js';
+import { writeOutput } from '../target-output.js';
 import { readRecording, RecordingError } from '../../report/recording.js';
 import { renderReport } from '../../report/report-html.js';
 
@@ -75,15 +74,7 @@ export const reportCommand: Command = {
     if (note) io.stderr.write(`memstats report: ${recording}: ${note}\n`);
 
     const { html, findings } = renderReport(contents.samples, { source: basename(recording), ...(note ? { note } : {}) });
-    // A temporary name in the same directory, then rename: no reader ever sees half a page.
-    const tmp = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      await writeFile(tmp, html);
-      await rename(tmp, out);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw new CommandError(`cannot write ${out}: ${(err as Error).message}`);
-    }
+    await writeOutput(out, html);
     if (findings.length === 0) io.stdout.write('nothing stands out: no GC overhead, stall, heap growth or memory outside the heap above the thresholds\n');
     for (const f of findings) io.stdout.write(`${f.severity}: ${f.title}\n`);
     io.stdout.write(`wrote ${out} (${contents.samples.length} samples)\n`);

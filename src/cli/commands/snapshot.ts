@@ -4,7 +4,7 @@
  * process (Chrome DevTools' `.heapsnapshot`), streamed to a file.
  */
 import { parseCommandArgs, UsageError, type Command } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { Progress } from '../progress.js';
 import { nextFreeName, reserveOutput } from '../target-output.js';
 import { formatBytes } from '../../report/format.js';
@@ -74,8 +74,7 @@ export const snapshotCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { output: { type: 'string', short: 'o' }, json: { type: 'boolean' }, ...TARGET_OPTIONS });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     if (values.output === '' || values.output === '-') throw new UsageError('--output must be a file path (a snapshot is too large for a pipe to be the only copy)');
     const timeout = timeoutMs(values.timeout);
     return withTarget('snapshot', spec, io, { timeoutMs: timeout }, async (target, ctx) => {

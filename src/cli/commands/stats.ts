@@ -3,8 +3,8 @@
  * `memstats stats <target> [--json] [--go]`: one MemStats snapshot of a
  * running process (gops' `memstats`), with Go's field names on request.
  */
-import { parseCommandArgs, UsageError, type Command } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { formatBytes, formatDuration, formatPercent } from '../../report/format.js';
 import type { MemStats } from '../../stats/mem-stats.js';
 
@@ -117,8 +117,7 @@ export const statsCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, go: { type: 'boolean' }, ...TARGET_OPTIONS });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     const timeout = timeoutMs(values.timeout);
     return withTarget('stats', spec, io, { timeoutMs: timeout }, async (target) => {
       const { memStats, go } = await target.readMemStats();

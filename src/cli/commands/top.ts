@@ -10,8 +10,8 @@
  * The figures come from the dashboard's frames (the same projection the
  * dashboard page draws), from a pid's samples or a URL's stream alike.
  */
-import { parseCommandArgs, UsageError, intFlag, type Command, type CommandIO } from '../command.js';
-import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseTarget, timeoutMs, withTarget } from '../target.js';
+import { parseCommandArgs, intFlag, type Command, type CommandIO } from '../command.js';
+import { TARGET_HELP, TARGET_OPTIONS, TARGET_OPTIONS_HELP, parseOnlyTarget, timeoutMs, withTarget } from '../target.js';
 import { formatBytes, formatDuration, formatPercent } from '../../report/format.js';
 import type { DashboardConfig, Frame } from '../../dashboard/wire.js';
 import type { AttachError } from '../../attach/errors.js';
@@ -395,8 +395,7 @@ export const topCommand: Command = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { iterations: { type: 'string', short: 'n' }, json: { type: 'boolean' }, ...TARGET_OPTIONS });
-    if (positionals.length > 1) throw new UsageError(`expected one <target>, got ${positionals.length}`);
-    const spec = parseTarget(positionals[0]);
+    const spec = parseOnlyTarget(positionals);
     const iterations = intFlag('iterations', values.iterations, 0, 0, 1_000_000);
     const timeout = timeoutMs(values.timeout);
     return withTarget('top', spec, io, { timeoutMs: timeout }, async (target, ctx) => {

@@ -1,14 +1,15 @@
 /**
- * @module profile/atomic-file
- * Profiles and snapshots are written to a temporary name in the same directory and
- * renamed into place, so a failed or interrupted capture never leaves a partial
- * file under the final name (rename is atomic within one filesystem).
+ * @module internal/atomic-file
+ * Every file memstats writes (profiles, snapshots, HTML pages) is written to a
+ * temporary name in the same directory and renamed into place, so a failed or
+ * interrupted write never leaves a partial file under the final name (rename is
+ * atomic within one filesystem).
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ERR_INVALID_OPTION, describeValue, type CodedError } from '../internal/validate.js';
-import { abortError } from './errors.js';
+import { abortError } from './abort.js';
+import { ERR_INVALID_OPTION, describeValue, type CodedError } from './validate.js';
 
 /** The temporary name used while `path` is being written: hidden, same directory, unique. */
 export function tempPathFor(path: string): string {
@@ -64,14 +65,15 @@ export async function commit(temp: string, final: string, optionName = 'path', s
 }
 
 /**
- * writeFileAtomic writes `data` to a temporary file next to `path` and renames it
- * to `path`. Resolves with the absolute path and the byte count. Rejects with the
- * unwritable-path error (code ERR_MEMSTATS_INVALID_OPTION) or, when `signal`
+ * writeFileAtomic writes `data` (a string is written as UTF-8) to a temporary
+ * file next to `path` and renames it to `path`. Resolves with the absolute path
+ * and the byte count. Rejects with the unwritable-path error (code
+ * ERR_MEMSTATS_INVALID_OPTION, the system error as `cause`) or, when `signal`
  * aborts before the rename, an AbortError; either way no file is left behind.
  */
 export async function writeFileAtomic(
   path: string,
-  data: Uint8Array,
+  data: string | Uint8Array,
   opts: { signal?: AbortSignal; optionName?: string } = {},
 ): Promise<{ path: string; bytes: number }> {
   const name = opts.optionName ?? 'path';
@@ -88,5 +90,5 @@ export async function writeFileAtomic(
     throw unwritableError(name, path, err);
   }
   await commit(temp, final, name, opts.signal);
-  return { path: final, bytes: data.byteLength };
+  return { path: final, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
 }

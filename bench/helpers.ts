@@ -1,0 +1,173 @@
+// bench/helpers.ts — what several benchmarks share: the median, CPU pinning with
+// taskset, a load-test server in a child process spoken to over IPC, autocannon
+// runs, and the "each variant next to a fresh none run" pairing with its table.
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** The median of `xs` (the mean of the two middle values for an even count); NaN when empty. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * pinToCpu0 tells whether taskset exists. When it does and this process is not
+ * pinned yet, it re-runs the benchmark (`script`, with the same arguments)
+ * pinned to CPU 0 — so the load generator and the server (CPU 1) do not
+ * compete — and exits with that run's status.
+ */
+export function pinToCpu0(script: string): boolean {
+  const pin = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
+  if (pin && !process.env.MEMSTATS_BENCH_PINNED) {
+    const r = spawnSync('taskset', ['-c', '0', process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env: { ...process.env, MEMSTATS_BENCH_PINNED: '1' },
+    });
+    process.exit(r.status ?? 1);
+  }
+  return pin;
+}
+
+/** spawnNode runs `node <nodeArgs>` in a child process with IPC, pinned to CPU 1 with taskset when `pin`. */
+export function spawnNode(nodeArgs: string[], pin: boolean, o: { stdio: StdioOptions; env?: NodeJS.ProcessEnv }): ChildProcess {
+  const cmd = pin ? 'taskset' : process.execPath;
+  const args = pin ? ['-c', '1', process.execPath, ...nodeArgs] : nodeArgs;
+  return spawn(cmd, args, { stdio: o.stdio, env: o.env });
+}
+
+/** messageFrom resolves with the first IPC string message of `child` that `pred` accepts; rejects if the child exits first. */
+export function messageFrom(child: ChildProcess, pred: (m: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: unknown): void => {
+      if (typeof m === 'string' && pred(m)) {
+        child.off('message', onMsg);
+        child.off('exit', onExit);
+        resolve(m);
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`server exited ${code}`));
+    child.on('message', onMsg);
+    child.once('exit', onExit);
+  });
+}
+
+/** What autocannon reports, the part the benchmarks read. */
+export interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+/** autocannon, loaded on first use. */
+export function autocannon(o: object): Promise<AutocannonResult> {
+  return (require('autocannon') as (o: object) => Promise<AutocannonResult>)(o);
+}
+
+/** One load run against a server: requests per second, p99 latency, server CPU per request. */
+export interface LoadResult {
+  rps: number;
+  p99Ms: number;
+  cpuUsPerReq: number;
+}
+
+/**
+ * loadRun drives a server child that speaks the benchmarks' IPC protocol
+ * (`listening <port> …` once ready; `mark` → `marked`; `report` → a JSON line
+ * with `cpuUs`, the server's CPU time since the mark): 1 s of warm-up load,
+ * mark, `seconds` of load, report. `during` starts something alongside the
+ * measured load (it gets the words of the listening line) and returns what
+ * stops it. The child is killed at the end.
+ */
+export async function loadRun(
+  child: ChildProcess,
+  label: string,
+  connections: number,
+  seconds: number,
+  during?: (listening: string[]) => () => void,
+): Promise<LoadResult> {
+  try {
+    const listening = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
+    const url = `http://127.0.0.1:${listening[1]}/`;
+    await autocannon({ url, connections, duration: 1 });
+    child.send('mark');
+    await messageFrom(child, (m) => m === 'marked');
+    const stop = during?.(listening);
+    const r = await autocannon({ url, connections, duration: seconds });
+    stop?.();
+    child.send('report');
+    const report = JSON.parse(await messageFrom(child, (m) => m.startsWith('{'))) as { cpuUs: number };
+    if (r.errors || r.non2xx) throw new Error(`${label}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    return { rps: r.requests.average, p99Ms: r.latency.p99, cpuUsPerReq: report.cpuUs / Math.max(1, r.requests.total) };
+  } finally {
+    child.kill();
+  }
+}
+
+/** The runs of one variant and their ratios to the "none" run beside each. */
+export interface PairedVariant<R extends LoadResult> {
+  runs: R[];
+  rps: number[];
+  p99: number[];
+  cpu: number[];
+}
+
+/**
+ * runPaired runs every variant `rounds` times, each run next to a fresh "none"
+ * run (order alternating, variant order rotated each round) so that a pair sees
+ * the same machine load, which drifts a lot on a shared 2-core VM. `log` is
+ * called after each run.
+ */
+export async function runPaired<V extends string, R extends LoadResult>(
+  variants: V[],
+  rounds: number,
+  run: (v: V | 'none') => Promise<R>,
+  log: (round: number, v: V | 'none', r: R) => void,
+): Promise<{ none: R[]; results: Map<V, PairedVariant<R>> }> {
+  const none: R[] = [];
+  const results = new Map<V, PairedVariant<R>>(variants.map((v) => [v, { runs: [], rps: [], p99: [], cpu: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    // Rotate the order each round so no variant always runs first or last.
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+    for (const [k, v] of order.entries()) {
+      const pair: Array<V | 'none'> = (r + k) % 2 ? [v, 'none'] : ['none', v];
+      const got = new Map<V | 'none', R>();
+      for (const x of pair) {
+        const res = await run(x);
+        got.set(x, res);
+        log(r, x, res);
+      }
+      const a = got.get(v)!;
+      const b = got.get('none')!;
+      none.push(b);
+      const e = results.get(v)!;
+      e.runs.push(a);
+      e.rps.push(a.rps / b.rps);
+      e.p99.push(a.p99Ms / b.p99Ms);
+      e.cpu.push(a.cpuUsPerReq / b.cpuUsPerReq);
+    }
+  }
+  return { none, results };
+}
+
+/** The header of a paired results table; `extra` adds columns after the common ones. */
+export function pairedHeader(extra: string[] = []): string {
+  const cols = ['variant', 'rps (median)', 'rps × none', 'p99 ms', 'p99 × none', 'server CPU µs/req', 'CPU/req × none', ...extra];
+  return `| ${cols.join(' | ')} |\n|---|${cols.slice(1).map(() => '---:').join('|')}|`;
+}
+
+/** The cells of the "none" row (without the leading `| none |` and trailing `|`). */
+export function noneCells(none: LoadResult[]): string {
+  const m = median;
+  return `${m(none.map((x) => x.rps)).toFixed(0)} | 1 | ${m(none.map((x) => x.p99Ms))} | 1 | ${m(none.map((x) => x.cpuUsPerReq)).toFixed(1)} | 1`;
+}
+
+/** The cells of a variant's row: medians of its runs and of its ratios to "none". */
+export function variantCells(e: PairedVariant<LoadResult>): string {
+  const m = median;
+  return `${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${m(e.runs.map((x) => x.p99Ms))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)}`;
+}
