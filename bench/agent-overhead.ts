@@ -9,9 +9,17 @@
 // Every variant run is paired with a fresh "none" run next to it (order alternating); ratios are medians
 // of those pairs. Then /metrics latency: client-observed under load (the 1 s scrapes above), and on an idle
 // server (1,000 scrapes, 2 ms apart), plus the time to produce the text inside the process.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel]
+// With --attribute, each server also CPU-profiles its main thread (the inspector's sampler, 1 ms) over the measured
+// window, and every sample is charged to the monitoring code on its stack (memstats, prom-client, OpenTelemetry):
+// a figure that the machine's load cannot move the way it moves rps.
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute]
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -73,8 +81,17 @@ async function serve(variant: Variant): Promise<void> {
   const port = (server.address() as { port: number }).port;
   scrapeUrl ??= metricsPath ? `http://127.0.0.1:${port}/metrics` : '';
   let mark = process.cpuUsage();
+  // --attribute: the parent names a file; the main thread is profiled from mark to report.
+  const profileTo = process.env.MEMSTATS_BENCH_PROFILE;
+  const session = profileTo ? new Session() : undefined;
   process.on('message', async (msg: string) => {
     if (msg === 'mark') {
+      if (session) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+        await session.post('Profiler.start');
+      }
       mark = process.cpuUsage();
       process.send!('marked');
     } else if (msg === 'render') {
@@ -92,6 +109,7 @@ async function serve(variant: Variant): Promise<void> {
       process.send!(JSON.stringify({ render: times }));
     } else if (msg === 'report') {
       const cpu = process.cpuUsage(mark);
+      if (session && profileTo) writeFileSync(profileTo, JSON.stringify((await session.post('Profiler.stop')).profile));
       process.send!(JSON.stringify({ cpuUs: cpu.user + cpu.system }));
       server.close();
       process.exit(0);
@@ -103,12 +121,15 @@ async function serve(variant: Variant): Promise<void> {
 // ---------------------------------------------------------------- load side
 interface RunResult extends LoadResult {
   scrapesMs: number[];
+  attribution?: Attribution;
 }
 
-function startServer(variant: Variant, pin: boolean): ChildProcess {
+function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
   const self = fileURLToPath(import.meta.url);
   const nodeArgs = [...(variant === 'memstats' ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
-  return spawnNode(nodeArgs, pin, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' } });
+  const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
+  if (profileTo) env.MEMSTATS_BENCH_PROFILE = profileTo;
+  return spawnNode(nodeArgs, pin, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env });
 }
 
 async function scrape(url: string): Promise<number> {
@@ -119,16 +140,66 @@ async function scrape(url: string): Promise<number> {
   return performance.now() - t;
 }
 
-async function run(variant: Variant, seconds: number, connections: number, pin: boolean): Promise<RunResult> {
+/** Where a profile's samples went: shares of the busy (non-idle) samples. */
+interface Attribution {
+  monitoring: number;
+  gc: number;
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
+  samples: number[];
+}
+
+/** The code each variant adds, recognised by the URL of a frame on the stack. */
+const MONITORING = /\/dist\/src\/|\/prom-client\/|\/@opentelemetry\//;
+
+type SampleKind = 'idle' | 'gc' | 'monitoring' | 'other';
+
+/**
+ * attribute charges every sample of a V8 CPU profile to the monitoring code when
+ * any frame on its stack belongs to it, and reports the shares of busy samples
+ * (idle excluded) spent there and in the garbage collector. Native work outside
+ * JavaScript frames (the C++ side of a GC callback) is not seen.
+ */
+function attribute(p: CpuProfile): Attribution {
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const kind = new Map<number, SampleKind>();
+  const kindOf = (id: number): SampleKind => {
+    let k = kind.get(id);
+    if (k) return k;
+    const n = byId.get(id)!;
+    const up = parent.get(id);
+    if (n.callFrame.functionName === '(idle)') k = 'idle';
+    else if (n.callFrame.functionName === '(garbage collector)') k = 'gc';
+    else if (MONITORING.test(n.callFrame.url) || (up !== undefined && kindOf(up) === 'monitoring')) k = 'monitoring';
+    else k = 'other';
+    kind.set(id, k);
+    return k;
+  };
+  const count: Record<SampleKind, number> = { idle: 0, gc: 0, monitoring: 0, other: 0 };
+  for (const s of p.samples) count[kindOf(s)]++;
+  const busy = Math.max(1, p.samples.length - count.idle);
+  return { monitoring: count.monitoring / busy, gc: count.gc / busy };
+}
+
+async function run(variant: Variant, seconds: number, connections: number, pin: boolean, profileDir?: string): Promise<RunResult> {
   const scrapesMs: number[] = [];
-  const res = await loadRun(startServer(variant, pin), variant, connections, seconds, ([, , scrapeUrl]) => {
+  const profileTo = profileDir ? join(profileDir, `${variant}-${Date.now()}.cpuprofile`) : undefined;
+  const child = startServer(variant, pin, profileTo);
+  const exited = once(child, 'exit');
+  const res = await loadRun(child, variant, connections, seconds, ([, , scrapeUrl]) => {
     if (scrapeUrl === '-') return () => {};
     const timer = setInterval(() => {
       scrape(scrapeUrl).then((ms) => scrapesMs.push(ms), () => {});
     }, 1000);
     return () => clearInterval(timer);
   });
-  return { ...res, scrapesMs };
+  await exited;
+  const attribution = profileTo ? attribute(JSON.parse(readFileSync(profileTo, 'utf8')) as CpuProfile) : undefined;
+  return { ...res, scrapesMs, attribution };
 }
 
 /** Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart) and in-process render time. */
@@ -164,6 +235,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '10' },
       variants: { type: 'string', default: VARIANTS.join(',') },
+      attribute: { type: 'boolean', default: false },
     },
   });
   if (values.serve) {
@@ -177,9 +249,13 @@ async function main(): Promise<void> {
   const variants = values.variants!.split(',') as Variant[];
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
-  const { none, results } = await runPaired(variants, rounds, (x) => run(x, seconds, connections, pin), (r, x, res) => {
-    console.error(`  round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req${res.scrapesMs.length ? `, scrapes ${res.scrapesMs.map((s) => s.toFixed(2)).join(' ')} ms` : ''}`);
+  const profileDir = values.attribute ? mkdtempSync(join(tmpdir(), 'memstats-bench-')) : undefined;
+  const { none, results } = await runPaired(variants, rounds, (x) => run(x, seconds, connections, pin, profileDir), (r, x, res) => {
+    const a = res.attribution ? `, monitoring ${(100 * res.attribution.monitoring).toFixed(2)}% / GC ${(100 * res.attribution.gc).toFixed(2)}% of busy samples` : '';
+    console.error(`  round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req${res.scrapesMs.length ? `, scrapes ${res.scrapesMs.map((s) => s.toFixed(2)).join(' ')} ms` : ''}${a}`);
   });
+  if (profileDir && process.env.MEMSTATS_BENCH_KEEP) console.error(`profiles kept in ${profileDir}`);
+  else if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   console.log(`\n${pairedHeader(['/metrics under load, median / max ms'])}`);
   const m = median;
   console.log(`| none | ${noneCells(none)} | |`);
@@ -188,6 +264,17 @@ async function main(): Promise<void> {
     const scrapes = e.runs.flatMap((x) => x.scrapesMs);
     const sc = scrapes.length ? `${m(scrapes).toFixed(2)} / ${Math.max(...scrapes).toFixed(2)} (${scrapes.length})` : '';
     console.log(`| ${v} | ${variantCells(e)} | ${sc} |`);
+  }
+  if (profileDir) {
+    console.log('\nWhere the server\'s main thread went (CPU profile of the measured window, medians of the runs; shares of non-idle samples)');
+    console.log('| variant | in monitoring code | in the garbage collector |');
+    console.log('|---|---:|---:|');
+    const row = (v: string, runs: RunResult[]): void => {
+      const a = runs.map((x) => x.attribution!);
+      console.log(`| ${v} | ${(100 * m(a.map((x) => x.monitoring))).toFixed(2)}% | ${(100 * m(a.map((x) => x.gc))).toFixed(2)}% |`);
+    };
+    row('none', none as RunResult[]);
+    for (const v of variants) row(v, results.get(v)!.runs);
   }
   const latVariants = variants.filter((v): v is 'memstats' | 'prom' => v === 'memstats' || v === 'prom');
   if (latVariants.length) {

@@ -117,6 +117,7 @@ export class SampleReader {
   /** read takes one Sample covering the time since the previous read. */
   read(): Sample {
     const t = getGCTracker();
+    t.rotate(); // fold the GCs the profiler holds, so totalAlloc is exact
     const nowMs = performance.now();
     const windowMs = Math.max(1e-3, nowMs - this.prevTimeMs);
     const h = v8.getHeapStatistics();

@@ -99,8 +99,12 @@ class DelayRecorder {
     this.hist.record(v);
     for (const w of this.windows) w.observe(v);
 
+    // One native read per tick; the utilization since the previous tick by difference.
     const cur = performance.eventLoopUtilization();
-    const busy = v > 1e6 || performance.eventLoopUtilization(cur, this.elu).utilization > BUSY_UTILIZATION;
+    const prev = this.elu!;
+    const active = cur.active - prev.active;
+    const total = active + cur.idle - prev.idle;
+    const busy = v > 1e6 || (total > 0 && active / total > BUSY_UTILIZATION);
     this.elu = cur;
     const next = busy ? this.resolutionMs : Math.min(IDLE_INTERVAL_MS, this.intervalMs * 2);
     if (!this.timer) return; // detached during a listener

@@ -11,8 +11,9 @@
  *   read — prom-client and OpenTelemetry read only the first of each batch.
  * - `v8.GCProfiler`: the used heap before and after each GC, from which the
  *   bytes allocated between GCs are summed (Go's TotalAlloc; V8 has no counter).
- *   Its `stop()` costs ~11 µs per GC it holds, so it is rotated whenever a batch
- *   arrives and on every `readMemStats()`.
+ *   Its `stop()` costs ~11 µs per GC it holds plus a fixed cost, so it is
+ *   rotated at most once a second as batches arrive, and on every read
+ *   (`readMemStats()`, a sample).
  *
  * A GC *cycle* is what `--trace-gc` prints a line for: a Scavenge (kind 1) or a
  * Mark-Compact (kind 4). Incremental-marking steps (kind 8) and weak-callback
@@ -56,6 +57,8 @@ export interface PauseHistogram {
 
 const RING = 256;
 const EVENTS = 1024;
+/** Longest time GC statistics wait in the profiler when nobody reads, ms. */
+const ROTATE_EVERY_MS = 1000;
 
 const KIND_MINOR = perfConstants.NODE_PERFORMANCE_GC_MINOR; // 1
 const KIND_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR; // 4
@@ -128,6 +131,8 @@ export class GCTracker {
   private usedAfterLastGC = 0;
   /** Largest totalAlloc handed out, so the figure never goes backwards. */
   private totalAllocReported = 0;
+  /** performance.now() of the last profiler rotation. */
+  private rotatedAtMs = 0;
 
   /** start begins tracking; calling it while running is harmless. */
   start(): void {
@@ -172,8 +177,11 @@ export class GCTracker {
 
   private onEntries(entries: PerformanceEntry[]): void {
     for (const e of entries) this.onEntry(e);
-    // GCs happened: fold the profiler's before/after figures now, while it holds few.
-    this.rotate();
+    // Each rotation has a fixed cost (a new profiler, its start and stop) on
+    // top of the per-GC one; under load GCs come many times a second, so a
+    // batch rotates only when the last rotation is a second old. Readers
+    // (readMemStats, the sampler) rotate before they read.
+    if (performance.now() - this.rotatedAtMs >= ROTATE_EVERY_MS) this.rotate();
   }
 
   private onEntry(e: PerformanceEntry): void {
@@ -223,6 +231,7 @@ export class GCTracker {
   /** rotate folds the GC profiler's statistics into allocatedBytes (cost ~6 µs + ~11 µs per GC held). */
   rotate(): void {
     if (!this.profiler) return;
+    this.rotatedAtMs = performance.now();
     let result: ReturnType<v8.GCProfiler['stop']>;
     try {
       result = this.profiler.stop();
