@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { stopChild } from '../helpers/stop-child.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -65,14 +66,7 @@ export async function startFixtureApp(args: string[] = []): Promise<FixtureApp> 
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await gone;
-    clearTimeout(t);
-  };
+  const kill = () => stopChild(child);
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`fixture app printed no URL within 15 s; stderr: ${err}`)), 15_000);

@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { diffSnapshots } from '../../src/snapshot/index.js';
 import { main } from '../../src/cli/main.js';
+import { captureIO } from '../helpers/capture-io.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/leak/leaky-app.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'memstats-leak-test-'));
@@ -112,15 +112,6 @@ test('diff of snapshots from two processes warns', async (t) => {
   assert.ok(d.groups.every((g) => g.newCount === 0));
 });
 
-function captureIO(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} } as never, out: () => o, err: () => e };
-}
 
 test('memstats diff prints the groups and paths, or JSON', async (t) => {
   const s1 = join(dir, 'map-cache-1.heapsnapshot');

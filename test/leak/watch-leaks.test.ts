@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { watchLeaks, LeakWatcher, judgeTrend, theilSen, mannKendallConfidence, type LeakEvent, type LeakReading } from '../../src/leak/index.js';
 import { readSnapshotHeader } from '../../src/snapshot/index.js';
 import { gc } from '../../src/runtime/gc.js';
+import { rng } from '../helpers/rng.js';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'memstats-watch-test-'));
@@ -22,15 +23,6 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Readings every `everyMs` for `minutes`, heap = f(minute). */
 function feed(w: LeakWatcher, minutes: number, everyMs: number, heapAt: (min: number) => number, extra: Partial<LeakReading> = {}, t0 = 1_700_000_000_000): LeakEvent[] {

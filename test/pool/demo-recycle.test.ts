@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import type { CommandIO } from '../../src/cli/command.js';
+import { captureIO } from '../helpers/capture-io.js';
 
-function captureIO(): { io: CommandIO; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} }, out: () => o, err: () => e };
-}
 
 test('memstats demo recycle writes one self-contained HTML page with three charts', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'memstats-demo-'));

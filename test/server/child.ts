@@ -3,6 +3,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stopChild } from '../helpers/stop-child.js';
 
 /** Absolute path of the compiled agent. */
 export const REGISTER = fileURLToPath(new URL('../../src/agent/register.js', import.meta.url));
@@ -34,14 +35,7 @@ export async function startWithAgent(script: string, args: string[] = [], env: R
   let out = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await gone;
-    clearTimeout(t);
-  };
+  const kill = () => stopChild(child);
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no agent URL within 15 s; stderr: ${err}`)), 15_000);

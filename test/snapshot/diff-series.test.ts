@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
 import { diffSnapshots, leakDiff, formatLeakDiff, formatSnapshotDiff } from '../../src/snapshot/index.js';
 import { main } from '../../src/cli/main.js';
+import { captureIO } from '../helpers/capture-io.js';
 
 const run = promisify(execFile);
 const fixture = fileURLToPath(new URL('../fixtures/leak/snapshot-series.js', import.meta.url));
@@ -84,15 +84,6 @@ test('bad options are rejected with the option named', async () => {
   await assert.rejects(leakDiff(plain[0], plain[1], 3 as unknown as string), { code: 'ERR_MEMSTATS_INVALID_OPTION', message: /"final"/ });
 });
 
-function captureIO() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {} } as never, out: () => o, err: () => e };
-}
 
 test('memstats diff: usage errors exit 2, unreadable snapshots exit 1 with the file and byte offset', async () => {
   const one = captureIO();

@@ -4,6 +4,7 @@ import { computeDominators, computeRetainerTree, retainerPath, formatRetainerPat
 import { groupRetainedSizes } from '../../src/snapshot/dominators.js';
 import { parseHeapSnapshotChunks } from '../../src/snapshot/read-snapshot.js';
 import { fakeSnapshot, type FakeEdge, type FakeNode } from './helpers.js';
+import { rng } from '../helpers/rng.js';
 
 function build(nodes: FakeNode[], edges: FakeEdge[]) {
   return parseHeapSnapshotChunks([Buffer.from(fakeSnapshot(nodes, edges))], 'fake');
@@ -42,15 +43,6 @@ function naiveIdom(n: number, edges: FakeEdge[]): number[] {
   return idom;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('Lengauer–Tarjan matches the textbook dominators on 200 random graphs (weak and shortcut edges included)', () => {
   const r = rng(42);
