@@ -149,6 +149,7 @@ interface Attribution {
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
   samples: number[];
+  timeDeltas: number[];
 }
 
 /** The code each variant adds, recognised by the URL of a frame on the stack. */
@@ -158,7 +159,7 @@ type SampleKind = 'idle' | 'gc' | 'monitoring' | 'other';
 
 /**
  * attribute charges every sample of a V8 CPU profile to the monitoring code when
- * any frame on its stack belongs to it, and reports the shares of busy samples
+ * any frame on its stack belongs to it, and reports the shares of busy time
  * (idle excluded) spent there and in the garbage collector. Native work outside
  * JavaScript frames (the C++ side of a GC callback) is not seen.
  */
@@ -179,10 +180,18 @@ function attribute(p: CpuProfile): Attribution {
     kind.set(id, k);
     return k;
   };
-  const count: Record<SampleKind, number> = { idle: 0, gc: 0, monitoring: 0, other: 0 };
-  for (const s of p.samples) count[kindOf(s)]++;
-  const busy = Math.max(1, p.samples.length - count.idle);
-  return { monitoring: count.monitoring / busy, gc: count.gc / busy };
+  // Samples are weighed by the time they stand for (up to the next sample, as
+  // DevTools does): the sampler sometimes takes a burst of samples microseconds
+  // apart, which a count would overstate.
+  const time: Record<SampleKind, number> = { idle: 0, gc: 0, monitoring: 0, other: 0 };
+  let all = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const us = p.timeDeltas[i + 1] ?? 0;
+    time[kindOf(p.samples[i])] += us;
+    all += us;
+  }
+  const busy = Math.max(1, all - time.idle);
+  return { monitoring: time.monitoring / busy, gc: time.gc / busy };
 }
 
 async function run(variant: Variant, seconds: number, connections: number, pin: boolean, profileDir?: string): Promise<RunResult> {
@@ -251,7 +260,7 @@ async function main(): Promise<void> {
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
   const profileDir = values.attribute ? mkdtempSync(join(tmpdir(), 'memstats-bench-')) : undefined;
   const { none, results } = await runPaired(variants, rounds, (x) => run(x, seconds, connections, pin, profileDir), (r, x, res) => {
-    const a = res.attribution ? `, monitoring ${(100 * res.attribution.monitoring).toFixed(2)}% / GC ${(100 * res.attribution.gc).toFixed(2)}% of busy samples` : '';
+    const a = res.attribution ? `, monitoring ${(100 * res.attribution.monitoring).toFixed(2)}% / GC ${(100 * res.attribution.gc).toFixed(2)}% of busy time` : '';
     console.error(`  round ${r + 1} ${x}: ${res.rps.toFixed(0)} rps, p99 ${res.p99Ms} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req${res.scrapesMs.length ? `, scrapes ${res.scrapesMs.map((s) => s.toFixed(2)).join(' ')} ms` : ''}${a}`);
   });
   if (profileDir && process.env.MEMSTATS_BENCH_KEEP) console.error(`profiles kept in ${profileDir}`);
@@ -266,7 +275,7 @@ async function main(): Promise<void> {
     console.log(`| ${v} | ${variantCells(e)} | ${sc} |`);
   }
   if (profileDir) {
-    console.log('\nWhere the server\'s main thread went (CPU profile of the measured window, medians of the runs; shares of non-idle samples)');
+    console.log('\nWhere the server\'s main thread went (CPU profile of the measured window, medians of the runs; shares of non-idle time)');
     console.log('| variant | in monitoring code | in the garbage collector |');
     console.log('|---|---:|---:|');
     const row = (v: string, runs: RunResult[]): void => {
