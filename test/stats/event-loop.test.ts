@@ -24,11 +24,15 @@ test('a blocked loop shows up as delay and utilization in the window', async () 
   const w = openEventLoopWindow({ resolutionMs: 10 });
   try {
     await new Promise((r) => setTimeout(r, 50));
-    const end = Date.now() + 120;
-    while (Date.now() < end); // block the loop for 120 ms
+    // The idle wait lets the timer back off (here to ≤ 40 ms), and a stall that
+    // starts while it is backed off is measured from the timer's due time only
+    // (known limitation, docs/memstats.md): 300 ms of block reads ≥ 100 ms late
+    // whatever the phase.
+    const end = Date.now() + 300;
+    while (Date.now() < end); // block the loop for 300 ms
     await new Promise((r) => setTimeout(r, 30));
     const s = w.read();
-    assert.ok(s.delayMaxNs >= 100e6, `max delay ${s.delayMaxNs} ns after a 120 ms block`);
+    assert.ok(s.delayMaxNs >= 100e6, `max delay ${s.delayMaxNs} ns after a 300 ms block`);
     assert.ok(s.delayMaxNs < 1000e6);
     assert.ok(s.delayP99Ns <= s.delayMaxNs);
     assert.ok(s.utilization > 0.3, `utilization ${s.utilization}`);
