@@ -81,21 +81,6 @@ function copyHistogram(h: PauseHistogram): PauseHistogram {
 export function createMetricsReader(): MetricsReader {
   const sampleReader = new SampleReader();
   const loop: EventLoopWindow = openEventLoopWindow();
-  // The event-loop window gives min/mean/percentiles/max; the standard
-  // deviation and the latest measurement come from the same measurements as they
-  // are delivered to the window. (Proposed upstream: EventLoopStats.delayStddevNs.)
-  let n = 0;
-  let sum = 0;
-  let sumSq = 0;
-  let last = 0;
-  const observe = loop.observe.bind(loop);
-  loop.observe = (v: number) => {
-    observe(v);
-    n++;
-    sum += v;
-    sumSq += v * v;
-    last = v;
-  };
   let closed = false;
 
   return {
@@ -103,12 +88,6 @@ export function createMetricsReader(): MetricsReader {
       const sample = sampleReader.read();
       const t = getGCTracker();
       const l = loop.read();
-      const mean = n > 0 ? sum / n : 0;
-      const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / n) : 0;
-      const stddev = Math.sqrt(variance);
-      n = 0;
-      sum = 0;
-      sumSq = 0;
       const elu = performance.eventLoopUtilization();
       const spaces = v8.getHeapSpaceStatistics();
       const mu = process.memoryUsage();
@@ -129,11 +108,11 @@ export function createMetricsReader(): MetricsReader {
           minNs: l.delayMinNs,
           maxNs: l.delayMaxNs,
           meanNs: l.delayMeanNs,
-          stddevNs: stddev,
+          stddevNs: l.delayStddevNs,
           p50Ns: l.delayP50Ns,
           p90Ns: l.delayP90Ns,
           p99Ns: l.delayP99Ns,
-          lastNs: last,
+          lastNs: l.delayLastNs,
           resolutionMs: l.resolutionMs,
           utilization: l.utilization,
           activeMs: elu.active,

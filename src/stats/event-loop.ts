@@ -1,16 +1,24 @@
 /**
  * @module stats/event-loop
- * Event-loop delay and utilization. One unref'd interval timer (default every
- * 10 ms, like prom-client) measures how late it fires; the lateness *net of the
- * interval itself* is the delay (Node's `monitorEventLoopDelay` reports the
- * interval plus the lateness, which is why other tools read ~10 ms on an idle
- * process). Values go to a log-linear histogram that any number of windows read
- * by difference, so the sampler and `readEventLoop()` never reset each other.
- * While the loop is idle the timer backs off to 160 ms (an idle loop has no
- * delay to measure, and wake-ups cost CPU); it fires every `resolutionMs` again
- * as soon as the loop is busy or a tick is late.
+ * Event-loop delay and utilization, net of the measuring interval (Node's
+ * `monitorEventLoopDelay` reports the interval plus the lateness, which is why
+ * other tools read ~10 ms on an idle process). Values go to a log-linear
+ * histogram that any number of windows read by difference, so the sampler and
+ * `readEventLoop()` never reset each other.
+ *
+ * Two measuring modes, chosen by how busy the loop is:
+ * - **timer** (idle or lightly loaded): one unref'd JS timer measures how late
+ *   it fires every `resolutionMs`; while the loop is idle it backs off to
+ *   160 ms (an idle loop has no delay to measure, and wake-ups cost CPU) and
+ *   returns to `resolutionMs` as soon as the loop is busy or a tick is late.
+ * - **native** (busy for ≥ 200 ms): Node's `monitorEventLoopDelay` timer, which
+ *   runs no JavaScript per tick, measures at `resolutionMs`; its histogram is
+ *   merged into ours once a second and before every read. A JS callback run
+ *   from a timer in a busy process costs ~50 µs of cold caches per tick
+ *   (docs/benchmarks.md), ~0.5 % of a saturated core at 10 ms. The loop goes
+ *   back to timer mode after a second under 2 % utilization.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { LogHistogram, windowQuantile } from './log-histogram.js';
 import { booleanOption, numberOption, optionsObject } from '../internal/validate.js';
 
@@ -18,16 +26,20 @@ import { booleanOption, numberOption, optionsObject } from '../internal/validate
 export interface EventLoopStats {
   /** Length of the window in ms. */
   windowMs: number;
-  /** Interval of the measuring timer while the loop is busy, ms (it backs off to 160 ms while idle). */
+  /** Measuring interval while the loop is busy, ms (the timer backs off to 160 ms while idle). */
   resolutionMs: number;
-  /** Number of delay measurements in the window (about windowMs / resolutionMs). */
+  /** Number of delay measurements in the window (about windowMs / resolutionMs while busy). */
   delayCount: number;
   delayMinNs: number;
   delayMeanNs: number;
+  /** Standard deviation of the measurements in the window. */
+  delayStddevNs: number;
   delayP50Ns: number;
   delayP90Ns: number;
   delayP99Ns: number;
   delayMaxNs: number;
+  /** The latest measurement (in native mode, the mean of the latest batch merged, ≤ 1 s old). */
+  delayLastNs: number;
   /** Fraction (0…1) of the window the loop spent running callbacks rather than waiting for I/O. */
   utilization: number;
 }
@@ -43,21 +55,37 @@ export interface EventLoopOptions {
  * wake-up of an idle process costs CPU (~0.1–0.2 ms each on these VMs, so a
  * 10 ms timer alone took ~1.5% of a core — bench/dashboard-stream.ts); an idle
  * loop delays nothing, so the timer backs off while the loop is idle and
- * returns to `resolutionMs` as soon as it is busy or late. A busy loop pays no
- * extra wake-ups: the timer runs in iterations that happen anyway.
+ * returns to `resolutionMs` as soon as it is busy or late.
  */
 const IDLE_INTERVAL_MS = 160;
 /** Utilization above which the loop counts as busy. */
 const BUSY_UTILIZATION = 0.02;
+/** Busy time (ms, at full resolution) after which the native histogram takes over. */
+const NATIVE_AFTER_MS = 200;
+/** How often the native histogram is merged into ours (and the mode reconsidered), ms. */
+const HARVEST_MS = 1000;
+/**
+ * Percentiles read from the native histogram at each merge; each stands for the
+ * values between it and the previous one (HdrHistogram, 3 significant digits),
+ * so p50/p90/p99/max of every window made of whole batches are exact.
+ */
+const HARVEST_PERCENTILES = [10, 25, 50, 75, 90, 95, 99, 99.9, 100];
+
+type Mode = 'timer' | 'native';
 
 class DelayRecorder {
   readonly hist = new LogHistogram();
   readonly windows = new Set<EventLoopWindow>();
+  readonly resolutionMs: number;
+  /** The latest measurement, ns. */
+  lastNs = 0;
+  mode: Mode = 'timer';
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private intervalMs: number;
+  private busyMs = 0;
   private elu: EventLoopUtilization | undefined;
-  readonly resolutionMs: number;
+  private native: IntervalHistogram | undefined;
 
   constructor(resolutionMs: number) {
     this.resolutionMs = resolutionMs;
@@ -70,6 +98,8 @@ class DelayRecorder {
       this.last = performance.now();
       this.elu = performance.eventLoopUtilization();
       this.intervalMs = this.resolutionMs;
+      this.busyMs = 0;
+      this.mode = 'timer';
       this.arm();
     }
   }
@@ -79,6 +109,8 @@ class DelayRecorder {
     if (this.windows.size === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.native?.disable();
+      this.mode = 'timer';
     }
   }
 
@@ -87,7 +119,38 @@ class DelayRecorder {
     this.timer.unref();
   }
 
+  private rearm(next: number): void {
+    if (!this.timer) return; // detached during a listener
+    if (next === this.intervalMs) {
+      this.timer.refresh();
+    } else {
+      clearTimeout(this.timer);
+      this.intervalMs = next;
+      this.arm();
+    }
+  }
+
+  /** Utilization since the previous call (one native read). */
+  private utilizationSinceLast(): number {
+    const cur = performance.eventLoopUtilization();
+    const prev = this.elu!;
+    const active = cur.active - prev.active;
+    const total = active + cur.idle - prev.idle;
+    this.elu = cur;
+    return total > 0 ? active / total : 0;
+  }
+
   private tick(): void {
+    if (this.mode === 'native') {
+      this.harvest();
+      if (this.utilizationSinceLast() >= BUSY_UTILIZATION) return this.rearm(HARVEST_MS);
+      // Idle again: back to the JS timer, which backs off from here.
+      this.native!.disable();
+      this.mode = 'timer';
+      this.busyMs = 0;
+      this.last = performance.now();
+      return this.rearm(this.resolutionMs);
+    }
     const now = performance.now();
     let lagNs = (now - this.last - this.intervalMs) * 1e6;
     // Backed off (the loop was idle): libuv keeps timer time in whole ms, so a
@@ -97,24 +160,49 @@ class DelayRecorder {
     this.last = now;
     const v = lagNs > 0 ? lagNs : 0;
     this.hist.record(v);
-    for (const w of this.windows) w.observe(v);
+    this.lastNs = v;
+    for (const w of this.windows) w.observe(v, v);
 
-    // One native read per tick; the utilization since the previous tick by difference.
-    const cur = performance.eventLoopUtilization();
-    const prev = this.elu!;
-    const active = cur.active - prev.active;
-    const total = active + cur.idle - prev.idle;
-    const busy = v > 1e6 || (total > 0 && active / total > BUSY_UTILIZATION);
-    this.elu = cur;
-    const next = busy ? this.resolutionMs : Math.min(IDLE_INTERVAL_MS, this.intervalMs * 2);
-    if (!this.timer) return; // detached during a listener
-    if (next === this.intervalMs) {
-      this.timer.refresh();
-    } else {
-      clearTimeout(this.timer);
-      this.intervalMs = next;
-      this.arm();
+    const busy = v > 1e6 || this.utilizationSinceLast() > BUSY_UTILIZATION;
+    if (!busy) {
+      this.busyMs = 0;
+      return this.rearm(Math.min(IDLE_INTERVAL_MS, this.intervalMs * 2));
     }
+    if (this.intervalMs === this.resolutionMs) this.busyMs += this.resolutionMs;
+    if (this.busyMs < NATIVE_AFTER_MS) return this.rearm(this.resolutionMs);
+    // Busy for a while: hand the per-tick measuring to the native timer.
+    this.native ??= monitorEventLoopDelay({ resolution: this.resolutionMs });
+    this.native.reset();
+    this.native.enable();
+    this.mode = 'native';
+    this.rearm(HARVEST_MS);
+  }
+
+  /** Merges what the native histogram measured since the last merge into ours. */
+  harvest(): void {
+    const h = this.native;
+    if (this.mode !== 'native' || !h) return;
+    const n = h.count;
+    if (n === 0) return;
+    const res = this.resolutionMs * 1e6;
+    const net = (x: number): number => (x > res ? x - res : 0);
+    const points: Array<[number, number]> = [];
+    let seen = 0;
+    for (const p of HARVEST_PERCENTILES) {
+      const upTo = p === 100 ? n : Math.round((p / 100) * n);
+      if (upTo > seen) {
+        points.push([net(h.percentile(p)), upTo - seen]);
+        seen = upTo;
+      }
+    }
+    const mean = net(h.mean);
+    const sd = Number.isFinite(h.stddev) ? h.stddev : 0;
+    const min = net(h.min);
+    const max = net(h.max);
+    h.reset();
+    this.hist.recordBatch(points, n, mean * n, n * (sd * sd + mean * mean), min, max);
+    this.lastNs = mean;
+    for (const w of this.windows) w.observe(min, max);
   }
 }
 
@@ -128,6 +216,7 @@ export class EventLoopWindow {
   private prevCounts: Float64Array;
   private prevCount: number;
   private prevSum: number;
+  private prevSumSq: number;
   private min = Infinity;
   private max = 0;
   private prevElu: EventLoopUtilization;
@@ -143,14 +232,15 @@ export class EventLoopWindow {
     this.prevCounts = s.counts;
     this.prevCount = s.count;
     this.prevSum = s.sum;
+    this.prevSumSq = s.sumSq;
     this.prevElu = performance.eventLoopUtilization();
     this.startMs = performance.now();
   }
 
-  /** @internal called by the recorder for each measurement. */
-  observe(v: number): void {
-    if (v < this.min) this.min = v;
-    if (v > this.max) this.max = v;
+  /** @internal called by the recorder for each measurement or merged batch, with its min and max. */
+  observe(min: number, max: number): void {
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
   }
 
   /**
@@ -158,8 +248,11 @@ export class EventLoopWindow {
    * true) the next window starts now.
    */
   read(reset = true): EventLoopStats {
+    this.rec.harvest();
     const h = this.rec.hist;
     const count = h.count - this.prevCount;
+    const mean = count > 0 ? (h.sum - this.prevSum) / count : 0;
+    const variance = count > 1 ? (h.sumSq - this.prevSumSq) / count - mean * mean : 0;
     const nowMs = performance.now();
     const elu = performance.eventLoopUtilization(this.prevElu);
     const max = this.max;
@@ -168,17 +261,20 @@ export class EventLoopWindow {
       resolutionMs: this.rec.resolutionMs,
       delayCount: count,
       delayMinNs: count > 0 ? this.min : 0,
-      delayMeanNs: count > 0 ? (h.sum - this.prevSum) / count : 0,
+      delayMeanNs: mean,
+      delayStddevNs: variance > 0 ? Math.sqrt(variance) : 0,
       delayP50Ns: windowQuantile(h.counts, this.prevCounts, count, 0.5, max),
       delayP90Ns: windowQuantile(h.counts, this.prevCounts, count, 0.9, max),
       delayP99Ns: windowQuantile(h.counts, this.prevCounts, count, 0.99, max),
       delayMaxNs: count > 0 ? max : 0,
+      delayLastNs: this.rec.lastNs,
       utilization: Number.isFinite(elu.utilization) ? elu.utilization : 0,
     };
     if (reset) {
       this.prevCounts.set(h.counts);
       this.prevCount = h.count;
       this.prevSum = h.sum;
+      this.prevSumSq = h.sumSq;
       this.min = Infinity;
       this.max = 0;
       this.prevElu = performance.eventLoopUtilization();

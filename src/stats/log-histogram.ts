@@ -25,11 +25,12 @@ export function bucketValue(index: number): number {
   return 2 ** ((index - 0.5) / SUB);
 }
 
-/** Cumulative counts plus exact count/sum/min/max. */
+/** Cumulative counts plus exact count/sum/sum of squares/min/max. */
 export class LogHistogram {
   readonly counts = new Float64Array(SIZE);
   count = 0;
   sum = 0;
+  sumSq = 0;
   min = Infinity;
   max = 0;
 
@@ -38,21 +39,37 @@ export class LogHistogram {
     this.counts[bucketOf(v)]++;
     this.count++;
     this.sum += v;
+    this.sumSq += v * v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+  }
+
+  /**
+   * Merges a batch summarized elsewhere (Node's native delay histogram): `n`
+   * values with the given exact totals, spread over the buckets by `points`
+   * (value, how many values it stands for; the counts must add up to `n`).
+   */
+  recordBatch(points: ReadonlyArray<readonly [value: number, n: number]>, n: number, sum: number, sumSq: number, min: number, max: number): void {
+    for (const [value, k] of points) this.counts[bucketOf(value)] += k;
+    this.count += n;
+    this.sum += sum;
+    this.sumSq += sumSq;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
   }
 
   reset(): void {
     this.counts.fill(0);
     this.count = 0;
     this.sum = 0;
+    this.sumSq = 0;
     this.min = Infinity;
     this.max = 0;
   }
 
   /** Copies counts and totals (for windowed reads by difference). */
   snapshot(): HistogramSnapshot {
-    return { counts: this.counts.slice(), count: this.count, sum: this.sum };
+    return { counts: this.counts.slice(), count: this.count, sum: this.sum, sumSq: this.sumSq };
   }
 }
 
@@ -61,6 +78,7 @@ export interface HistogramSnapshot {
   counts: Float64Array;
   count: number;
   sum: number;
+  sumSq: number;
 }
 
 /**

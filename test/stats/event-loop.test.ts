@@ -7,6 +7,7 @@ import { openEventLoopWindow, readEventLoop, stopEventLoopMonitor } from '../../
 
 const run = promisify(execFile);
 const idle = fileURLToPath(new URL('../fixtures/stats/idle-loop.js', import.meta.url));
+const busyLoop = fileURLToPath(new URL('../fixtures/stats/busy-loop.js', import.meta.url));
 
 for (const resolutionMs of [1, 10, 100]) {
   test(`an idle process reads event-loop delay p50 < 1 ms at ${resolutionMs} ms resolution`, async (t) => {
@@ -41,6 +42,25 @@ test('a blocked loop shows up as delay and utilization in the window', async () 
   } finally {
     w.close();
   }
+});
+
+test('a stall in a long-busy loop is measured in full, and the monitor backs off once the loop is idle', async (t) => {
+  // After 200 ms busy, Node's native delay timer measures instead of the JS
+  // timer; the 120 ms stall comes 1.5 s into the busy period.
+  const { stdout } = await run(process.execPath, [busyLoop, '2500', '1500', '4500']);
+  const { busy, idle } = JSON.parse(stdout);
+  const ms = (ns: number) => (ns / 1e6).toFixed(2);
+  t.diagnostic(`busy: n ${busy.delayCount}, p50 ${ms(busy.delayP50Ns)} ms, p99 ${ms(busy.delayP99Ns)} ms, max ${ms(busy.delayMaxNs)} ms, stddev ${ms(busy.delayStddevNs)} ms`);
+  t.diagnostic(`idle: n ${idle.delayCount} over ${idle.windowMs.toFixed(0)} ms, max ${ms(idle.delayMaxNs)} ms`);
+  // A timer due 10 ms after its last firing reads a 122 ms stall as 112–122 ms late.
+  assert.ok(busy.delayMaxNs >= 105e6 && busy.delayMaxNs < 250e6, `max ${busy.delayMaxNs} ns for a 122 ms stall`);
+  assert.ok(busy.delayP50Ns < 5e6, `p50 ${busy.delayP50Ns} ns with 2 ms callbacks`);
+  assert.ok(busy.delayCount >= 150, `${busy.delayCount} measurements in 2.5 s at 10 ms`);
+  assert.ok(busy.delayStddevNs > 1e6 && busy.delayStddevNs < busy.delayMaxNs, `stddev ${busy.delayStddevNs} ns`);
+  assert.ok(busy.utilization > 0.8, `utilization ${busy.utilization}`);
+  // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~20.
+  assert.ok(idle.delayCount < 60, `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`);
+  assert.ok(idle.delayMaxNs < 5e6, `idle max ${idle.delayMaxNs} ns`);
 });
 
 test('readEventLoop accumulates until reset, and validates its options', async () => {
