@@ -144,6 +144,8 @@ async function scrape(url: string): Promise<number> {
 interface Attribution {
   monitoring: number;
   gc: number;
+  /** Monitoring time by its entry point (the outermost monitoring frame: file:function), shares of busy time. */
+  parts: Record<string, number>;
 }
 
 interface CpuProfile {
@@ -183,15 +185,28 @@ function attribute(p: CpuProfile): Attribution {
   // Samples are weighed by the time they stand for (up to the next sample, as
   // DevTools does): the sampler sometimes takes a burst of samples microseconds
   // apart, which a count would overstate.
+  const entryOf = (id: number): string => {
+    let entry = id;
+    for (let up = parent.get(id); up !== undefined && kindOf(up) === 'monitoring'; up = parent.get(up)) entry = up;
+    const f = byId.get(entry)!.callFrame;
+    return `${f.url.slice(f.url.lastIndexOf('/') + 1)}:${f.functionName || '(anonymous)'}`;
+  };
   const time: Record<SampleKind, number> = { idle: 0, gc: 0, monitoring: 0, other: 0 };
+  const parts: Record<string, number> = {};
   let all = 0;
   for (let i = 0; i < p.samples.length; i++) {
     const us = p.timeDeltas[i + 1] ?? 0;
-    time[kindOf(p.samples[i])] += us;
+    const k = kindOf(p.samples[i]);
+    time[k] += us;
+    if (k === 'monitoring') {
+      const e = entryOf(p.samples[i]);
+      parts[e] = (parts[e] ?? 0) + us;
+    }
     all += us;
   }
   const busy = Math.max(1, all - time.idle);
-  return { monitoring: time.monitoring / busy, gc: time.gc / busy };
+  for (const e of Object.keys(parts)) parts[e] /= busy;
+  return { monitoring: time.monitoring / busy, gc: time.gc / busy, parts };
 }
 
 async function run(variant: Variant, seconds: number, connections: number, pin: boolean, profileDir?: string): Promise<RunResult> {
@@ -284,6 +299,14 @@ async function main(): Promise<void> {
     };
     row('none', none as RunResult[]);
     for (const v of variants) row(v, results.get(v)!.runs);
+    console.log('\nMonitoring time by entry point (outermost monitoring frame; mean share of busy time over the runs, top 6)');
+    for (const v of variants) {
+      const runs = results.get(v)!.runs.map((x) => x.attribution!.parts);
+      const sum: Record<string, number> = {};
+      for (const r of runs) for (const [e, x] of Object.entries(r)) sum[e] = (sum[e] ?? 0) + x / runs.length;
+      const top = Object.entries(sum).sort((a, b) => b[1] - a[1]).slice(0, 6);
+      if (top.length) console.log(`  ${v}: ${top.map(([e, x]) => `${e} ${(100 * x).toFixed(2)}%`).join(', ')}`);
+    }
   }
   const latVariants = variants.filter((v): v is 'memstats' | 'prom' => v === 'memstats' || v === 'prom');
   if (latVariants.length) {

@@ -14,6 +14,7 @@
  * http.createServer((req, res) => { if (!debug(req, res)) app(req, res); }).listen(8080, '127.0.0.1');
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { localBackend, type DebugBackend } from './backend.js';
 import { defaultRoutes, RouteTable, type Route, type RouteContext } from './routes.js';
@@ -103,6 +104,32 @@ function failure(err: unknown, route: Route, aborted: boolean): [number, string]
 }
 
 /**
+ * fromLoopback tells whether the client of `req` is on this machine. A server
+ * listening on a loopback address only has loopback peers, which the server's
+ * own address tells without touching the connection. Reading
+ * `socket.remoteAddress` caches the peer on the socket as a new property, so
+ * the debug server's sockets would get another hidden class than the
+ * application's: V8 then deoptimizes node:net/http/stream code shared by both
+ * servers and runs it polymorphic — measured at 6–12 % of a saturated
+ * application server's throughput for a scrape a second (docs/benchmarks.md).
+ * The peer address is read only on a server bound to a public address.
+ */
+function fromLoopback(req: IncomingMessage): boolean {
+  const socket = req.socket as (Socket & { server?: { address?: () => AddressInfo | string | null } }) | undefined;
+  if (!socket) return false;
+  let bound: AddressInfo | string | null | undefined;
+  try {
+    bound = socket.server?.address?.();
+  } catch {
+    bound = undefined;
+  }
+  if (bound && typeof bound === 'object' && isLoopbackHost(bound.address)) return true;
+  if (typeof bound === 'string') return true; // a Unix socket or named pipe: local by construction
+  const remote = socket.remoteAddress;
+  return remote !== undefined && isLoopbackHost(remote);
+}
+
+/**
  * createDebugHandler returns a request handler serving the debug endpoints
  * (docs/server.md). Without a token it serves only clients on loopback whose
  * Host header is a loopback name (a guard against DNS rebinding); with one,
@@ -147,8 +174,7 @@ export function createDebugHandler(options?: DebugHandlerOptions): DebugHandler 
     if (check) {
       if (!check.allows(req)) return [401, 'memstats: missing or wrong token (send Authorization: Bearer <token>)', { 'WWW-Authenticate': 'Basic realm="memstats", charset="UTF-8", Bearer realm="memstats"' }];
     } else {
-      const remote = req.socket?.remoteAddress;
-      if (remote && !isLoopbackHost(remote)) return [403, 'memstats: without a token the debug endpoints answer loopback clients only'];
+      if (!fromLoopback(req)) return [403, 'memstats: without a token the debug endpoints answer loopback clients only'];
       const host = req.headers.host;
       // A page on another site that rebinds its name to 127.0.0.1 sends its own name here.
       if (host && !isLoopbackHost(hostOfHeader(host))) return [403, `memstats: Host ${JSON.stringify(hostOfHeader(host).slice(0, 80))} is not a loopback name; set a token to serve other names`];
@@ -172,23 +198,50 @@ export function createDebugHandler(options?: DebugHandlerOptions): DebugHandler 
   };
 
   const run = async (route: Route, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const ac = new AbortController();
-    inflight.add(ac);
-    const onClose = () => {
-      // The client went away before the answer was complete: stop its capture.
-      if (!res.writableFinished) ac.abort();
+    // The abort signal — and the 'close' listener on `res` behind it — is made
+    // only for a route that reads ctx.signal (the captures). Adding and removing
+    // a listener on every response would give the debug server's responses
+    // another hidden class than the application's (see fromLoopback).
+    let ac: AbortController | undefined;
+    let onClose: (() => void) | undefined;
+    const signal = (): AbortSignal => {
+      if (!ac) {
+        const c = new AbortController();
+        ac = c;
+        inflight.add(c);
+        // The client went away before the answer was complete: stop its capture.
+        onClose = () => {
+          if (!res.writableFinished) c.abort();
+        };
+        res.on('close', onClose);
+        if (res.destroyed) c.abort();
+      }
+      return ac.signal;
     };
-    res.on('close', onClose);
-    const ctx: RouteContext = { req, res, url, backend, signal: ac.signal, maxProfileSeconds, prometheus, exclusive, routes: table.routes };
+    const ctx: RouteContext = {
+      req,
+      res,
+      url,
+      backend,
+      get signal() {
+        return signal();
+      },
+      maxProfileSeconds,
+      prometheus,
+      exclusive,
+      routes: table.routes,
+    };
     try {
       await route.handle(ctx);
     } catch (err) {
-      const f = failure(err, route, ac.signal.aborted);
+      const f = failure(err, route, ac?.signal.aborted === true);
       if (f) serveError(res, f[0], f[1]);
       else if (!res.writableEnded) res.destroy();
     } finally {
-      inflight.delete(ac);
-      res.off('close', onClose);
+      if (ac) {
+        inflight.delete(ac);
+        res.off('close', onClose!);
+      }
     }
   };
 

@@ -55,14 +55,23 @@ export function serveError(res: ServerResponse, status: number, reason: string, 
   res.end(body);
 }
 
-/** send answers 200 (or `status`) with `body` and the safety headers. */
+/**
+ * send answers 200 (or `status`) with `body` and the safety headers, in one
+ * `writeHead` + `end` — the common shape of a node:http response. The debug
+ * server shares node:http's JavaScript with the application; responses built
+ * another way (setHeader of a Content-Length, then end) change the hidden
+ * classes V8 sees there, and a saturated application server measurably slowed
+ * down after each scrape (docs/benchmarks.md).
+ */
 export function send(res: ServerResponse, contentType: string, body: string | Buffer, status = 200, headers?: Record<string, string>): void {
   if (res.writableEnded || res.destroyed) return;
-  baseHeaders(res);
-  res.setHeader('Content-Type', contentType);
-  if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-  res.statusCode = status;
+  res.writeHead(status, {
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+    'Content-Type': contentType,
+    ...headers,
+    'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+  });
   res.end(body);
 }
 

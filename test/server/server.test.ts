@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { Registry, Counter } from 'prom-client';
 import { startDebugServer, createDebugHandler, publish, type DebugServer } from '../../src/server/index.js';
 import { readMemStats } from '../../src/stats/mem-stats.js';
@@ -270,6 +271,55 @@ test('createDebugHandler mounts in an existing server: debug paths served, other
     const handled = debug(Object.assign(new http.IncomingMessage(null as never), { url: '/users', method: 'GET' }), res, () => (nexted = true));
     assert.equal(handled, false);
     assert.equal(nexted, true);
+  } finally {
+    await debug.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('on a loopback-bound server the client address is never read (the sockets keep the hidden class of the application\'s)', async () => {
+  // Reading socket.remoteAddress caches the peer on the socket as a new
+  // property; V8 then runs node:net/http code shared with the application's
+  // server polymorphic (docs/benchmarks.md). Count reads through an own getter.
+  await withServer({}, async (s) => {
+    let reads = 0;
+    s.server.on('connection', (socket) => {
+      const get = Object.getOwnPropertyDescriptor(findGetter(socket, 'remoteAddress'), 'remoteAddress')!.get!;
+      Object.defineProperty(socket, 'remoteAddress', { configurable: true, get: () => (reads++, get.call(socket)) });
+    });
+    for (const path of ['/metrics', '/debug/vars', '/debug/pprof/cmdline', '/debug/pprof/']) {
+      assert.equal((await request(`${s.url}${path}`)).status, 200, path);
+    }
+    assert.equal(reads, 0, 'socket.remoteAddress was read');
+  });
+});
+
+/** The object on `obj`'s prototype chain that defines `key`. */
+function findGetter(obj: object, key: string): object {
+  for (let o: object | null = obj; o; o = Object.getPrototypeOf(o) as object | null) if (Object.hasOwn(o, key)) return o;
+  throw new Error(`no ${key} on the chain`);
+}
+
+test('a handler mounted on a server bound to every address serves loopback clients only without a token', async (t) => {
+  const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  const debug = createDebugHandler();
+  const server = http.createServer((req, res) => {
+    if (!debug(req, res)) res.end('app');
+  });
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    assert.equal((await request(`http://127.0.0.1:${port}/debug/pprof/cmdline`)).status, 200);
+    if (!external) {
+      t.diagnostic('this machine has no non-loopback IPv4 address: the refusal of a remote client is not exercised');
+      return;
+    }
+    // Host is loopback so that only the client address decides.
+    const remote = await request(`http://${external}:${port}/debug/pprof/cmdline`, { headers: { Host: `127.0.0.1:${port}` } });
+    assert.equal(remote.status, 403, `a client from ${external}`);
+    assert.match(remote.body, /loopback clients only/);
+    assert.equal((await request(`http://${external}:${port}/`)).body, 'app');
   } finally {
     await debug.close();
     server.closeAllConnections();
