@@ -12,7 +12,10 @@
 // With --attribute, each server also CPU-profiles its main thread (the inspector's sampler, 1 ms) over the measured
 // window, and every sample is charged to the monitoring code on its stack (memstats, prom-client, OpenTelemetry):
 // a figure that the machine's load cannot move the way it moves rps.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute]
+// With --paired, instead: each variant's server and a "none" server share CPU 1 and are loaded at the same
+// time (one autocannon each); the scheduler splits the core between them, so the ratio of requests each
+// served is the ratio of their costs per request, and the machine's drift moves both alike (control: ±2–3%).
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { autocannon, loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -251,6 +254,44 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
+/**
+ * pairedRuns: a variant's server and a "none" server on the same core (CPU 1),
+ * loaded at the same time; the ratio of the requests each served.
+ */
+async function pairedRuns(variants: Variant[], rounds: number, seconds: number, connections: number, pin: boolean): Promise<void> {
+  console.log('Paired on one core: each variant and a "none" server share CPU 1 under simultaneous load; ratio = requests served by the variant / by "none".');
+  const ratios = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const v of r % 2 ? [...variants].reverse() : variants) {
+      const a = startServer('none', pin);
+      const b = startServer(v, pin);
+      try {
+        const [la, lb] = await Promise.all([a, b].map((c) => messageFrom(c, (m) => m.startsWith('listening ')).then((m) => m.split(' '))));
+        const url = (l: string[]) => `http://127.0.0.1:${l[1]}/`;
+        await Promise.all([autocannon({ url: url(la), connections, duration: 1 }), autocannon({ url: url(lb), connections, duration: 1 })]);
+        const scrapeUrl = lb[2] === '-' ? '' : lb[2];
+        const scrapes: Array<Promise<unknown>> = [];
+        const timer = scrapeUrl ? setInterval(() => scrapes.push(scrape(scrapeUrl).catch(() => {})), 1000) : undefined;
+        const [ra, rb] = await Promise.all([autocannon({ url: url(la), connections, duration: seconds }), autocannon({ url: url(lb), connections, duration: seconds })]);
+        clearInterval(timer);
+        await Promise.all(scrapes);
+        const ratio = rb.requests.total / Math.max(1, ra.requests.total);
+        ratios.get(v)!.push(ratio);
+        console.log(`  round ${r + 1} ${v}: ${rb.requests.total} vs none ${ra.requests.total} requests, ratio ${ratio.toFixed(3)}`);
+      } finally {
+        a.kill();
+        b.kill();
+      }
+    }
+  }
+  console.log('\n| variant | requests × none (median) | range |');
+  console.log('|---|---:|---|');
+  for (const v of variants) {
+    const xs = [...ratios.get(v)!].sort((x, y) => x - y);
+    console.log(`| ${v} | ${median(xs).toFixed(3)} | ${xs[0].toFixed(3)}–${xs[xs.length - 1].toFixed(3)} |`);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -260,6 +301,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '10' },
       variants: { type: 'string', default: VARIANTS.join(',') },
       attribute: { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
     },
   });
   if (values.serve) {
@@ -272,6 +314,10 @@ async function main(): Promise<void> {
   const connections = Number(values.connections);
   const variants = values.variants!.split(',') as Variant[];
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
+  if (values.paired) {
+    await pairedRuns(variants, rounds, seconds, connections, pin);
+    return;
+  }
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
   const profileDir = values.attribute ? mkdtempSync(join(tmpdir(), 'memstats-bench-')) : undefined;
   const { none, results } = await runPaired(variants, rounds, (x) => run(x, seconds, connections, pin, profileDir), (r, x, res) => {
