@@ -246,6 +246,10 @@ export function createDebugHandler(options?: DebugHandlerOptions): DebugHandler 
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): boolean => {
+    if (!table.mayMatch(req.url ?? '/')) {
+      next?.();
+      return false;
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

@@ -78,10 +78,13 @@ export type RouteMatch = { route: Route } | { allow: RouteMethod[] } | undefined
 export class RouteTable {
   private readonly exact = new Map<string, Route[]>();
   private readonly prefixes: Array<[string, Route]> = [];
+  /** The first path segment of every route (`/debug`, `/metrics`), for mayMatch. */
+  private readonly heads: string[];
   readonly routes: readonly Route[];
 
   constructor(routes: readonly Route[]) {
     this.routes = routes;
+    this.heads = [...new Set(routes.map((r) => '/' + r.path.split('/')[1]!.replace(/\*$/, '')))];
     for (const r of routes) {
       if (r.path.endsWith('*')) this.prefixes.push([r.path.slice(0, -1), r]);
       else {
@@ -90,6 +93,19 @@ export class RouteTable {
         this.exact.set(r.path, list);
       }
     }
+  }
+
+  /**
+   * mayMatch is a cheap first look at a raw request target (`req.url`): false
+   * when no route can match it, so that a handler mounted in an application
+   * server costs its other requests a few string comparisons, not a URL parse.
+   * Targets that parsing could rewrite (percent-escapes, backslashes, dot
+   * segments, absolute form) answer true and get the full match.
+   */
+  mayMatch(target: string): boolean {
+    if (target.charCodeAt(0) !== 47 /* / */ || target.includes('%') || target.includes('\\') || target.includes('/.')) return true;
+    for (const head of this.heads) if (target.startsWith(head)) return true;
+    return false;
   }
 
   /** match finds the route for `method` and `pathname`. */

@@ -264,7 +264,12 @@ test('createDebugHandler mounts in an existing server: debug paths served, other
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     assert.equal((await request(`${url}/`)).body, 'app');
+    assert.equal((await request(`${url}/users?id=1`)).body, 'app');
+    assert.equal((await request(`${url}/metricsx`)).body, 'app');
     assert.equal((await request(`${url}/debug/vars`)).status, 200);
+    assert.equal((await request(`${url}/debug/vars?x=1`)).status, 200);
+    assert.equal((await request(`${url}/debug/pprof/../../debug/vars`)).status, 200, 'dot segments are resolved before matching');
+    assert.equal((await request(`${url}/metrics`)).status, 200);
     // connect/express style
     let nexted = false;
     const res = new http.ServerResponse(new http.IncomingMessage(null as never));
