@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { autocannon, loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -254,42 +254,22 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 }
 
-/**
- * pairedRuns: a variant's server and a "none" server on the same core (CPU 1),
- * loaded at the same time; the ratio of the requests each served.
- */
+/** pairedRuns: each variant against "none" on one core under simultaneous load (sharedCoreRuns), scraped every second. */
 async function pairedRuns(variants: Variant[], rounds: number, seconds: number, connections: number, pin: boolean): Promise<void> {
   console.log('Paired on one core: each variant and a "none" server share CPU 1 under simultaneous load; ratio = requests served by the variant / by "none".');
-  const ratios = new Map<Variant, number[]>(variants.map((v) => [v, []]));
-  for (let r = 0; r < rounds; r++) {
-    for (const v of r % 2 ? [...variants].reverse() : variants) {
-      const a = startServer('none', pin);
-      const b = startServer(v, pin);
-      try {
-        const [la, lb] = await Promise.all([a, b].map((c) => messageFrom(c, (m) => m.startsWith('listening ')).then((m) => m.split(' '))));
-        const url = (l: string[]) => `http://127.0.0.1:${l[1]}/`;
-        await Promise.all([autocannon({ url: url(la), connections, duration: 1 }), autocannon({ url: url(lb), connections, duration: 1 })]);
-        const scrapeUrl = lb[2] === '-' ? '' : lb[2];
-        const scrapes: Array<Promise<unknown>> = [];
-        const timer = scrapeUrl ? setInterval(() => scrapes.push(scrape(scrapeUrl).catch(() => {})), 1000) : undefined;
-        const [ra, rb] = await Promise.all([autocannon({ url: url(la), connections, duration: seconds }), autocannon({ url: url(lb), connections, duration: seconds })]);
+  await sharedCoreRuns(variants, rounds, (v) => startServer(v, pin), {
+    seconds,
+    connections,
+    during: ([, , scrapeUrl]) => {
+      if (!scrapeUrl || scrapeUrl === '-') return async () => {};
+      const scrapes: Array<Promise<unknown>> = [];
+      const timer = setInterval(() => scrapes.push(scrape(scrapeUrl).catch(() => {})), 1000);
+      return async () => {
         clearInterval(timer);
         await Promise.all(scrapes);
-        const ratio = rb.requests.total / Math.max(1, ra.requests.total);
-        ratios.get(v)!.push(ratio);
-        console.log(`  round ${r + 1} ${v}: ${rb.requests.total} vs none ${ra.requests.total} requests, ratio ${ratio.toFixed(3)}`);
-      } finally {
-        a.kill();
-        b.kill();
-      }
-    }
-  }
-  console.log('\n| variant | requests × none (median) | range |');
-  console.log('|---|---:|---|');
-  for (const v of variants) {
-    const xs = [...ratios.get(v)!].sort((x, y) => x - y);
-    console.log(`| ${v} | ${median(xs).toFixed(3)} | ${xs[0].toFixed(3)}–${xs[xs.length - 1].toFixed(3)} |`);
-  }
+      };
+    },
+  });
 }
 
 async function main(): Promise<void> {

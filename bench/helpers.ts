@@ -171,3 +171,50 @@ export function variantCells(e: PairedVariant<LoadResult>): string {
   const m = median;
   return `${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${m(e.runs.map((x) => x.p99Ms))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)}`;
 }
+
+/**
+ * sharedCoreRuns: for every variant, `rounds` times, a fresh "none" server and
+ * the variant's server (both from `start`, both pinned to the same CPU) are
+ * loaded at the same time, one autocannon each. The scheduler splits the core
+ * between them, so the ratio of the requests each served is the ratio of their
+ * costs per request, and the machine's drift moves both alike (none against
+ * none reads 1.00 ± 0.02 here, where back-to-back runs read 0.8–1.1).
+ * `during` starts something beside the measured load of the variant (it gets
+ * the words of the variant's listening line) and returns what stops it.
+ * Returns the ratios (variant / none) by variant and prints their table.
+ */
+export async function sharedCoreRuns<V extends string>(
+  variants: V[],
+  rounds: number,
+  start: (v: V | 'none') => ChildProcess,
+  o: { seconds: number; connections: number; label?: string; during?: (listening: string[]) => () => Promise<void> },
+): Promise<Map<V, number[]>> {
+  const ratios = new Map<V, number[]>(variants.map((v) => [v, []]));
+  const load = (l: string[], duration: number) => autocannon({ url: `http://127.0.0.1:${l[1]}/`, connections: o.connections, duration });
+  for (let r = 0; r < rounds; r++) {
+    for (const v of r % 2 ? [...variants].reverse() : variants) {
+      const a = start('none');
+      const b = start(v);
+      try {
+        const [la, lb] = await Promise.all([a, b].map((c) => messageFrom(c, (m) => m.startsWith('listening ')).then((m) => m.split(' '))));
+        await Promise.all([load(la, 1), load(lb, 1)]);
+        const stop = o.during?.(lb);
+        const [ra, rb] = await Promise.all([load(la, o.seconds), load(lb, o.seconds)]);
+        await stop?.();
+        const ratio = rb.requests.total / Math.max(1, ra.requests.total);
+        ratios.get(v)!.push(ratio);
+        console.error(`  ${o.label ?? ''}round ${r + 1} ${v}: ${rb.requests.total} vs none ${ra.requests.total} requests, ratio ${ratio.toFixed(3)}`);
+      } finally {
+        a.kill();
+        b.kill();
+      }
+    }
+  }
+  console.log('| variant | requests × none (median) | range |');
+  console.log('|---|---:|---|');
+  for (const v of variants) {
+    const xs = [...ratios.get(v)!].sort((x, y) => x - y);
+    console.log(`| ${v} | ${median(xs).toFixed(3)} | ${xs[0].toFixed(3)}–${xs[xs.length - 1].toFixed(3)} |`);
+  }
+  return ratios;
+}

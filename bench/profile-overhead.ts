@@ -7,7 +7,9 @@
 // Each run: 1 s warm-up, then `--seconds` of load; the server reports the CPU time
 // it spent. Every variant run is paired with a "none" run next to it; prints
 // medians and the median of the paired ratios.
-// Run: npx tsc -p tsconfig.json && node dist/bench/profile-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--modes json,garbage] [--variants memstats-cpu,...]
+// With --paired, instead: each variant's server and a "none" server share CPU 1 and are loaded at the same
+// time; the ratio of requests each served is the ratio of their costs per request (helpers.ts, sharedCoreRuns).
+// Run: npx tsc -p tsconfig.json && node dist/bench/profile-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--modes json,garbage] [--variants memstats-cpu,...] [--paired]
 //      node dist/bench/profile-overhead.js --micro [--rounds 60]    (in-process, see micro())
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -15,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { loadRun, median, noneCells, pairedHeader, pinToCpu0, runPaired, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { loadRun, median, noneCells, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -187,6 +189,7 @@ async function main(): Promise<void> {
       modes: { type: 'string', default: MODES.join(',') },
       variants: { type: 'string', default: VARIANTS.slice(1).join(',') },
       micro: { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
     },
   });
   if (values.serve) {
@@ -204,6 +207,15 @@ async function main(): Promise<void> {
   const modes = values.modes!.split(',') as Mode[];
   const variants = values.variants!.split(',') as Variant[];
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
+  if (values.paired) {
+    console.log('Paired on one core: each variant and a "none" server share CPU 1 under simultaneous load; ratio = requests served by the variant / by "none".');
+    for (const mode of modes) {
+      console.log(`\n${mode}:`);
+      const self = fileURLToPath(import.meta.url);
+      await sharedCoreRuns(variants, rounds, (v) => spawnNode([self, '--serve', v, '--mode', mode], pin, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), { seconds, connections, label: `${mode} ` });
+    }
+    return;
+  }
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
   for (const mode of modes) {
     const { none, results } = await runPaired(variants, rounds, (x) => run(x, mode, seconds, connections, pin), (r, x, res) => {
