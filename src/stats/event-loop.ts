@@ -227,6 +227,8 @@ export class EventLoopWindow {
   /** @internal use openEventLoopWindow(). */
   constructor(rec: DelayRecorder) {
     this.rec = rec;
+    // What the native timer measured before this window opened goes to the windows already open.
+    rec.harvest();
     rec.attach(this);
     const s = rec.hist.snapshot();
     this.prevCounts = s.counts;
