@@ -110,8 +110,9 @@ function failure(err: unknown, route: Route, aborted: boolean): [number, string]
  * `socket.remoteAddress` caches the peer on the socket as a new property, so
  * the debug server's sockets would get another hidden class than the
  * application's: V8 then deoptimizes node:net/http/stream code shared by both
- * servers and runs it polymorphic — measured at 6–12 % of a saturated
- * application server's throughput for a scrape a second (docs/benchmarks.md).
+ * servers and runs it polymorphic — with the two response-shape differences
+ * (server/http.ts send, run below), 6–12 % of a saturated application server's
+ * throughput for a scrape a second (docs/benchmarks.md).
  * The peer address is read only on a server bound to a public address.
  */
 function fromLoopback(req: IncomingMessage): boolean {

@@ -61,7 +61,8 @@ export function serveError(res: ServerResponse, status: number, reason: string, 
  * server shares node:http's JavaScript with the application; responses built
  * another way (setHeader of a Content-Length, then end) change the hidden
  * classes V8 sees there, and a saturated application server measurably slowed
- * down after each scrape (docs/benchmarks.md).
+ * down after each scrape (docs/benchmarks.md). `headers` use the canonical
+ * spelling of the names (`Cache-Control`) to replace the defaults.
  */
 export function send(res: ServerResponse, contentType: string, body: string | Buffer, status = 200, headers?: Record<string, string>): void {
   if (res.writableEnded || res.destroyed) return;
