@@ -13,7 +13,7 @@
  *   returns to `resolutionMs` as soon as the loop is busy or a tick is late.
  * - **native** (busy for ≥ 200 ms): Node's `monitorEventLoopDelay` timer, which
  *   runs no JavaScript per tick, measures at `resolutionMs`; its histogram is
- *   merged into ours once a second and before every read. A JS callback run
+ *   merged into ours before every read. A JS callback run
  *   from a timer in a busy process costs ~50 µs of cold caches per tick
  *   (docs/benchmarks.md), ~0.5 % of a saturated core at 10 ms. The loop goes
  *   back to timer mode after a second under 2 % utilization.
@@ -38,7 +38,7 @@ export interface EventLoopStats {
   delayP90Ns: number;
   delayP99Ns: number;
   delayMaxNs: number;
-  /** The latest measurement (in native mode, the mean of the latest batch merged, ≤ 1 s old). */
+  /** The latest measurement (in native mode, the mean of the measurements since the previous read of any window). */
   delayLastNs: number;
   /** Fraction (0…1) of the window the loop spent running callbacks rather than waiting for I/O. */
   utilization: number;
@@ -62,8 +62,14 @@ const IDLE_INTERVAL_MS = 160;
 const BUSY_UTILIZATION = 0.02;
 /** Busy time (ms, at full resolution) after which the native histogram takes over. */
 const NATIVE_AFTER_MS = 200;
-/** How often the native histogram is merged into ours (and the mode reconsidered), ms. */
-const HARVEST_MS = 1000;
+/**
+ * How often the mode is reconsidered while the native timer measures, ms. Its
+ * histogram is merged into ours only when a window reads (and when the mode
+ * changes): each merge resets Node's HdrHistogram (~440 KB of counters) and
+ * walks it once per percentile, which evicts the application's data from the
+ * caches (docs/benchmarks.md) — so not on a clock.
+ */
+const RECHECK_MS = 1000;
 /**
  * Percentiles read from the native histogram at each merge; each stands for the
  * values between it and the previous one (HdrHistogram, 3 significant digits),
@@ -142,9 +148,9 @@ class DelayRecorder {
 
   private tick(): void {
     if (this.mode === 'native') {
+      if (this.utilizationSinceLast() >= BUSY_UTILIZATION) return this.rearm(RECHECK_MS);
+      // Idle again: merge what the native timer measured, then back to the JS timer, which backs off from here.
       this.harvest();
-      if (this.utilizationSinceLast() >= BUSY_UTILIZATION) return this.rearm(HARVEST_MS);
-      // Idle again: back to the JS timer, which backs off from here.
       this.native!.disable();
       this.mode = 'timer';
       this.busyMs = 0;
@@ -175,7 +181,7 @@ class DelayRecorder {
     this.native.reset();
     this.native.enable();
     this.mode = 'native';
-    this.rearm(HARVEST_MS);
+    this.rearm(RECHECK_MS);
   }
 
   /** Merges what the native histogram measured since the last merge into ours. */
