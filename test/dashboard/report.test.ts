@@ -4,10 +4,9 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import type { CommandIO } from '../../src/cli/command.js';
+import { captureIO } from '../helpers/capture-io.js';
 import { needTool } from '../helpers/tools.js';
 import { artifactsDir, launchChromium, openPage, CHROMIUM } from './browser.js';
 
@@ -23,15 +22,9 @@ function record(file: string, mode: 'leak' | 'steady'): Promise<void> {
 }
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const io: CommandIO = { stdout: out, stderr: err, stdin: new PassThrough(), env: {} };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
+  const c = captureIO();
+  const code = await main(args, c.io);
+  return { code, stdout: c.out(), stderr: c.err() };
 }
 
 before(async () => {
