@@ -18,6 +18,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { DebugBackend } from '../server/backend.js';
+import { setSafetyHeaders } from '../server/http.js';
 import type { Sample } from '../sampler/sample.js';
 import { createProjector, dashboardConfig, DASHBOARD_HISTORY_MS, type Projector } from './projection.js';
 import { numberOption, optionsObject } from '../internal/validate.js';
@@ -105,8 +106,7 @@ export class DashboardStream {
   async serve(res: ServerResponse, signal: AbortSignal, method = 'GET'): Promise<void> {
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
+    setSafetyHeaders(res);
     // Proxies (nginx) must pass each event on at once.
     res.setHeader('X-Accel-Buffering', 'no');
     if (method === 'HEAD' || signal.aborted) {

@@ -26,9 +26,11 @@ export function oneLine(text: string): string {
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 
+/** Headers every debug response carries: no MIME sniffing, no caching. */
+const SAFETY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' } as const;
+
 function baseHeaders(res: ServerResponse): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Cache-Control', 'no-store');
+  for (const [k, v] of Object.entries(SAFETY_HEADERS)) res.setHeader(k, v);
 }
 
 /**
@@ -67,8 +69,7 @@ export function serveError(res: ServerResponse, status: number, reason: string, 
 export function send(res: ServerResponse, contentType: string, body: string | Buffer, status = 200, headers?: Record<string, string>): void {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, {
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
+    ...SAFETY_HEADERS,
     'Content-Type': contentType,
     ...headers,
     'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,

@@ -85,7 +85,7 @@ class DelayRecorder {
   readonly resolutionMs: number;
   /** The latest measurement, ns. */
   lastNs = 0;
-  mode: Mode = 'timer';
+  private mode: Mode = 'timer';
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private intervalMs: number;
