@@ -1,12 +1,13 @@
 /**
  * bench/recycle.ts — the seed's experiment, measured: Node's naive Buffer.alloc,
- * the seed's bounded pool of 5, and memstats' recycler (fixed and resizable
- * backing), each in a process of its own, one after the other in one run; and,
+ * the seed's bounded pool of 5, and memstats' recycler (get(size) on fixed and
+ * resizable backing; the seed's semantics, getAtLeast(5 MB, size drawn), on
+ * fixed), each in a process of its own, one after the other in one run; and,
  * when `go` is installed, the seed's own three Go programs with the same
  * parameters beside them. Then get+give of 1 MiB against Buffer.alloc of 1 MiB.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/recycle.js [--iterations 1500] [--period-ms 20]
- *       [--only naive,pool,recycler,resizable] [--no-go] [--micro-only]
+ *       [--only naive,pool,recycler,resizable,any] [--no-go] [--micro-only]
  *
  * The experiment: 20 slots, 5–10 MB buffers (uniform), one per period, every
  * buffer written in full (untouched pages are never resident, so a benchmark
@@ -330,13 +331,14 @@ function fmtRow(r: Row): string {
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${iterations} iterations at ${periodMs} ms, 20 slots, 5-10 MB buffers written in full`);
   if (!values['micro-only']) {
-    const want = new Set((values.only ?? 'naive,pool,recycler,resizable').split(','));
+    const want = new Set((values.only ?? 'naive,pool,recycler,resizable,any').split(','));
     const rows: Row[] = [];
     const plan: [string, string, ExperimentOptions][] = [
       ['naive', 'Node naive (Buffer.alloc)', { variant: 'naive', iterations, periodMs, rowEvery: iterations }],
       ['pool', 'Node pool of 5 (seed)', { variant: 'pool', iterations, periodMs, rowEvery: iterations }],
       ['recycler', "Node recycler (fixed, default)", { variant: 'recycler', iterations, periodMs, rowEvery: iterations }],
       ['resizable', "Node recycler (resizable)", { variant: 'recycler', iterations, periodMs, rowEvery: iterations, recycler: { backing: 'resizable' } }],
+      ['any', "Node recycler (fixed, seed's any-buffer get)", { variant: 'recycler', iterations, periodMs, rowEvery: iterations, recyclerGet: 'any' }],
     ];
     for (const [key, label, opts] of plan) {
       if (!want.has(key)) continue;

@@ -8,8 +8,10 @@
  * - `naive`: `Buffer.alloc(size)` every time; the replaced buffer is garbage.
  * - `pool`: the seed's buffered channel of 5 — take any pooled buffer (whatever
  *   its size) or make one; the replaced buffer goes back if there is room.
- * - `recycler`: {@link createRecycler} — `get(size)` of the size asked for,
- *   `give()` of the replaced one, stale buffers let go after `maxAgeMs`.
+ * - `recycler`: {@link createRecycler} — `get(size)` of the size asked for (or,
+ *   with `recyclerGet: 'any'`, the seed's semantics: `getAtLeast(minBytes,
+ *   size)`, any buffer of the range, a new one of the size drawn), `give()` of
+ *   the replaced one, stale buffers let go after `maxAgeMs`.
  *
  * Used by `memstats demo recycle`, bench/recycle.ts and the tests; the readable
  * ports are in examples/recycle/.
@@ -45,6 +47,13 @@ export interface ExperimentOptions {
   poolSize?: number;
   /** Options of the `recycler` variant. Default `{}` (the recycler's defaults). */
   recycler?: RecyclerOptions;
+  /**
+   * How the `recycler` variant obtains a buffer: `'exact'` (default) `get(size)`
+   * of the size drawn; `'any'` the seed's `<-get`: `getAtLeast(minBytes, size)`,
+   * any idle buffer of the range (used whole, as the pool variant does), or a
+   * new one of the size drawn.
+   */
+  recyclerGet?: 'exact' | 'any';
 }
 
 /**
@@ -188,7 +197,7 @@ export async function runExperiment(opts: ExperimentOptions, onRow?: (row: Exper
         slots[i] = null;
       }
     } else {
-      b = recycler!.get(size);
+      b = opts.recyclerGet === 'any' ? recycler!.getAtLeast(minBytes, size) : recycler!.get(size);
       if (slots[i] !== null) recycler!.give(slots[i]!);
     }
     // Written in full, as real code would (a read into it, a copy): pages never

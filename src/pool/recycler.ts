@@ -102,6 +102,20 @@ export interface Recycler {
    */
   get(size: number): Buffer;
   /**
+   * getAtLeast returns a Buffer of at least `size` bytes, all of them the
+   * caller's: a recycled buffer whole (up to `maxOversizeRatio` × `size`; a
+   * resizable one keeps its current length when that fits), or a new one of
+   * `newSize` bytes when given (an integer from max(1, `size`) to
+   * `buffer.constants.MAX_LENGTH`), else of the request's class capacity
+   * (< 1.25 × `size`). The seed's semantics: code that can use whatever room it
+   * gets (read chunks, scratch space, a writer's buffer) uses every byte the
+   * recycler holds, so sizes that vary waste nothing resident — the seed's
+   * recycler is `getAtLeast(5_000_000, randomSize)` (docs/recycling.md).
+   * Otherwise as get(); give() takes the result back the same way.
+   * `getAtLeast(0)` without `newSize` returns an empty Buffer.
+   */
+  getAtLeast(size: number, newSize?: number): Buffer;
+  /**
    * give hands `buf` back; returns true when it is kept for a later get(), false
    * when it is let go (caps full, too large, closed) or ignored. Never blocks.
    * `buf` must be a Buffer this recycler's get() returned, given once, and
@@ -222,21 +236,26 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
     return buf;
   }
 
-  function make(size: number): Buffer {
-    if (backing === 'resizable' && size > RESIZABLE_MIN_BYTES) {
+  // A new buffer for a get(size) (`atLeast` false), or for a getAtLeast(size,
+  // newSize) (`newSize` undefined: the class capacity, handed out whole).
+  function make(size: number, atLeast: boolean, newSize: number | undefined): Buffer {
+    const first = newSize ?? size;
+    if (backing === 'resizable' && first > RESIZABLE_MIN_BYTES) {
       // Reserve room for requests up to `ratio` × this one: reserved address
       // space costs nothing until written.
-      const classIdx = classIndex(Math.min(MAX_BUFFER_BYTES, Math.ceil(size * ratio)));
+      const classIdx = classIndex(Math.min(MAX_BUFFER_BYTES, Math.ceil(first * ratio)));
       const capacity = Math.min(MAX_BUFFER_BYTES, classCapacity(classIdx));
-      const ab = new (ArrayBuffer as unknown as ResizableArrayBufferConstructor)(size, { maxByteLength: capacity });
-      const slot: Slot = { ab, capacity, classIdx, resizable: true, bytes: size, lease: null, lastGiven: null, prev: null, next: null, idleSinceMs: 0 };
+      const ab = new (ArrayBuffer as unknown as ResizableArrayBufferConstructor)(first, { maxByteLength: capacity });
+      const slot: Slot = { ab, capacity, classIdx, resizable: true, bytes: first, lease: null, lastGiven: null, prev: null, next: null, idleSinceMs: 0 };
       owners.set(ab, slot);
       counters.makes++; // counted once the allocation succeeded
       counters.misses++;
-      return lease(slot, size);
+      return lease(slot, first);
     }
-    const classIdx = classIndex(size);
-    const capacity = Math.min(MAX_BUFFER_BYTES, classCapacity(classIdx));
+    // A size the caller chose is made exactly; otherwise the class capacity,
+    // so the buffer can serve later requests of the whole class.
+    const classIdx = classIndex(first);
+    const capacity = newSize ?? Math.min(MAX_BUFFER_BYTES, classCapacity(classIdx));
     // Each slot needs its own ArrayBuffer (ownership is looked up by it), so not
     // Buffer.allocUnsafe, whose small buffers share an 8 KiB pool.
     const ab = zeroOnGet ? new ArrayBuffer(capacity) : (Buffer.allocUnsafeSlow(capacity).buffer as ArrayBuffer);
@@ -244,10 +263,10 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
     owners.set(ab, slot);
     counters.makes++;
     counters.misses++;
-    return lease(slot, size);
+    return lease(slot, atLeast ? capacity : size);
   }
 
-  function take(size: number): Buffer | undefined {
+  function take(size: number, atLeast: boolean): Buffer | undefined {
     const lo = classIndex(size);
     // Resizable slots waste nothing resident, so they may serve requests down
     // to 1/ratio² of their reservation; fixed ones only down to 1/ratio.
@@ -257,31 +276,35 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
       const stack = byClass[c];
       if (stack === undefined || stack.length === 0) continue;
       const slot = stack[stack.length - 1];
-      if (slot.capacity < size) continue; // cannot happen (classes ≥ lo hold capacities ≥ size); cheap to keep
+      // Only the newest of a class is tried. A buffer made to a caller's exact
+      // size (getAtLeast's newSize) may sit below its class's capacity.
+      if (slot.capacity < size) continue;
       if (!slot.resizable && slot.capacity > size * ratio) continue;
       unlinkIdle(slot, true);
       if (slot.resizable) {
         const ab = slot.ab as ResizableArrayBuffer;
         const old = ab.byteLength;
-        if (old !== size) {
+        // getAtLeast keeps the current length when it fits: no fault, no decommit.
+        const len = atLeast && old >= size && old <= size * ratio ? old : size;
+        if (old !== len) {
           try {
             // Shrinking returns the tail's pages to the OS (V8 zeroes then
             // decommits them); growing maps fresh zero pages.
-            ab.resize(size);
+            ab.resize(len);
           } catch {
             counters.drops++;
             release(slot);
             return undefined;
           }
         }
-        slot.bytes = size;
+        slot.bytes = len;
         counters.hits++;
-        const buf = lease(slot, size);
-        if (zeroOnGet) buf.fill(0, 0, Math.min(old, size)); // bytes past `old` are already zero
+        const buf = lease(slot, len);
+        if (zeroOnGet) buf.fill(0, 0, Math.min(old, len)); // bytes past `old` are already zero
         return buf;
       }
       counters.hits++;
-      const buf = lease(slot, size);
+      const buf = lease(slot, atLeast ? slot.capacity : size);
       if (zeroOnGet) buf.fill(0);
       return buf;
     }
@@ -294,18 +317,27 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
     return false;
   }
 
+  function obtain(size: number, atLeast: boolean, newSize: number | undefined): Buffer {
+    requireNumber('size', size, { min: 0, max: MAX_BUFFER_BYTES, integer: true });
+    if (newSize !== undefined) requireNumber('newSize', newSize, { min: Math.max(1, size), max: MAX_BUFFER_BYTES, integer: true });
+    if (size === 0 && newSize === undefined) return Buffer.alloc(0);
+    if (!closed && idle.size > 0) {
+      const buf = take(Math.max(1, size), atLeast);
+      // The stale timer stays armed when this empties the idle set: it then
+      // fires once, finds nothing and stops — cheaper than clearing and
+      // re-arming it on every get/give pair.
+      if (buf !== undefined) return buf;
+    }
+    return make(size, atLeast, newSize);
+  }
+
   const recycler: Recycler = {
     get(size: number): Buffer {
-      requireNumber('size', size, { min: 0, max: MAX_BUFFER_BYTES, integer: true });
-      if (size === 0) return Buffer.alloc(0);
-      if (!closed && idle.size > 0) {
-        const buf = take(size);
-        // The stale timer stays armed when this empties the idle set: it then
-        // fires once, finds nothing and stops — cheaper than clearing and
-        // re-arming it on every get/give pair.
-        if (buf !== undefined) return buf;
-      }
-      return make(size);
+      return obtain(size, false, undefined);
+    },
+
+    getAtLeast(size: number, newSize?: number): Buffer {
+      return obtain(size, true, newSize);
     },
 
     give(buf: Uint8Array): boolean {

@@ -18,6 +18,7 @@ test('memstats demo recycle writes one self-contained HTML page with three chart
     assert.match(html, /^<!doctype html>/);
     assert.equal((html.match(/<svg /g) ?? []).length, 3, 'a chart per program');
     for (const label of ['naive', 'bounded pool', 'recycler']) assert.ok(html.includes(label), label);
+    assert.ok(html.includes('recycler: getAtLeast(5e6, size)'), "the recycler program asks the seed's way by default");
     assert.ok(html.includes('makes (right)') && html.includes('RSS (HeapSys analog) (left)'), 'memory left, makes right');
     assert.ok(!/<script|<link|src=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i.test(html), 'no script, no CDN, nothing fetched');
     // The CSV of each program is in the page; the naive program made a buffer every iteration.
@@ -39,6 +40,7 @@ test('memstats demo: bad usage exits 2 with the usage', async () => {
     ['demo', 'recycle', '--iterations', '0'],
     ['demo', 'recycle', '--period-ms', '-1'],
     ['demo', 'recycle', '--backing', 'mmap'],
+    ['demo', 'recycle', '--get', 'some'],
     ['demo', 'recycle', '--addr', '127.0.0.1:0'],
     ['demo', 'service', '--out', 'x.html'],
     ['demo', 'juggle'],

@@ -75,6 +75,59 @@ test('new buffers waste less than 25% of the request in class rounding', withRec
   }
 }));
 
+test('getAtLeast hands out a whole buffer: a recycled one of any size in [size, ratio × size], else a new one', withRecycler({ maxOversizeRatio: 2, maxAgeMs: 0 }, (r) => {
+  // New, without newSize: the class capacity, all of it the caller's.
+  const a = r.getAtLeast(5_000_000);
+  assert.ok(a.length >= 5_000_000 && a.length < 1.25 * 5_000_000, `length ${a.length}`);
+  assert.equal(a.length, a.buffer.byteLength, 'the whole backing store is handed out');
+  // New, with newSize: exactly that many bytes (the seed's makeBuffer of a random size).
+  const b = r.getAtLeast(5_000_000, 9_000_000);
+  assert.equal(b.length, 9_000_000);
+  assert.equal(b.buffer.byteLength, 9_000_000);
+  r.give(a);
+  r.give(b);
+  // Any idle buffer in range serves, whatever newSize says; the smallest first.
+  const c = r.getAtLeast(5_000_000, 7_000_000);
+  assert.equal(c.buffer, a.buffer);
+  assert.equal(c.length, a.length);
+  const d = r.getAtLeast(4_500_000, 4_500_000);
+  assert.equal(d.buffer, b.buffer, 'a 9 MB buffer serves a 4.5 MB request (ratio 2)');
+  assert.equal(d.length, 9_000_000);
+  r.give(c);
+  r.give(d);
+  // Out of range: neither serves a 2.5 MB request with ratio 2, nor can 5.x MB serve 9.5 MB.
+  const e = r.getAtLeast(2_500_000);
+  assert.notEqual(e.buffer, b.buffer);
+  assert.notEqual(e.buffer, a.buffer);
+  const f = r.getAtLeast(9_500_000, 9_500_000);
+  assert.equal(f.length, 9_500_000);
+  assert.notEqual(f.buffer, a.buffer);
+  assert.notEqual(f.buffer, b.buffer);
+  const s = r.stats();
+  assert.deepEqual([s.makes, s.hits, s.gives, s.idleCount], [4, 2, 4, 2]);
+  assertBalanced(s);
+  // get(size) still returns exactly size from the same idle set.
+  const g = r.get(8_000_000);
+  assert.equal(g.length, 8_000_000);
+  assert.equal(g.buffer, b.buffer);
+  // Bad input names the argument.
+  assert.throws(() => r.getAtLeast(10, 5), (err: NodeJS.ErrnoException) => err instanceof RangeError && err.code === 'ERR_MEMSTATS_INVALID_OPTION' && /newSize/.test(err.message));
+  assert.throws(() => r.getAtLeast(10, 1.5), (err: NodeJS.ErrnoException) => err.code === 'ERR_MEMSTATS_INVALID_OPTION' && /newSize/.test(err.message));
+  assert.throws(() => r.getAtLeast(-1), (err: NodeJS.ErrnoException) => err instanceof RangeError && /size/.test(err.message));
+  assert.equal(r.getAtLeast(0).length, 0);
+  assert.equal(r.getAtLeast(0, 100).length, 100);
+}));
+
+test('getAtLeast with zeroOnGet zeroes the whole buffer it hands out', withRecycler({ zeroOnGet: true }, (r) => {
+  const a = r.getAtLeast(100_000);
+  a.fill(0xab);
+  r.give(a);
+  const b = r.getAtLeast(90_000);
+  assert.equal(b.buffer, a.buffer);
+  assert.equal(b.length, a.length);
+  assert.equal(b.indexOf(0xab), -1);
+}));
+
 test('maxIdle: when full, give lets the oldest idle buffer go', withRecycler({ maxIdle: 2, maxAgeMs: 0 }, (r) => {
   const [a, b, c] = [r.get(100), r.get(100), r.get(100)];
   assert.equal(r.give(a), true);

@@ -27,7 +27,8 @@ import { formatBytes, formatDuration } from '../../report/format.js';
 
 const usage = `Usage:
   memstats demo [service] [--addr host:port]
-  memstats demo recycle [--iterations N] [--period-ms T] [--backing fixed|resizable] [--out file.html]
+  memstats demo recycle [--iterations N] [--period-ms T] [--get any|exact]
+                        [--backing fixed|resizable] [--out file.html]
 
 demo service (the default): runs the demo service, monitored by memstats.
   --addr host:port    where its debug server listens
@@ -39,8 +40,12 @@ Writes one self-contained HTML page with a chart per program (memory on the
 left axis, buffers made on the right) and shows a progress bar meanwhile.
   --iterations N      buffers obtained per program (default 600)
   --period-ms T       pause between iterations, ms (default 20; the seed used 1000)
-  --backing B         the recycler's backing: resizable (default here: 5-10 MB
-                      buffers of varying size) or fixed (the library default)
+  --get G             how the recycler program asks: any (default, the seed's
+                      <-get: any idle buffer of 5-10 MB, used whole:
+                      getAtLeast(5e6, size)) or exact (get(size) of the size
+                      drawn, holding spare capacity; docs/recycling.md)
+  --backing B         the recycler's backing: fixed (default, the library's) or
+                      resizable (only the requested bytes resident)
   --out file.html     output file (default memstats-recycle.html)
 
 Examples:
@@ -52,8 +57,13 @@ Examples:
 const LABELS: Record<ExperimentVariant, string> = {
   naive: 'naive: Buffer.alloc every time',
   pool: "bounded pool: the seed's buffered channel of 5",
-  recycler: 'recycler: get(size) / give(buf), stale eviction',
+  recycler: 'recycler: get / give(buf), stale eviction',
 };
+
+/** How the recycler program asks for a buffer (ExperimentOptions.recyclerGet). */
+type RecyclerGet = NonNullable<ExperimentOptions['recyclerGet']>;
+
+const GET_CALLS: Record<RecyclerGet, string> = { any: 'getAtLeast(5e6, size)', exact: 'get(size)' };
 
 /** One program's results. */
 interface VariantResult {
@@ -66,6 +76,7 @@ interface VariantResult {
 export interface RecycleDemoOptions {
   iterations: number;
   periodMs: number;
+  get: RecyclerGet;
   backing: RecyclerBacking;
   out: string;
 }
@@ -151,7 +162,7 @@ export async function runRecycleDemo(opts: RecycleDemoOptions, io: CommandIO): P
     results = await Promise.all(
       EXPERIMENT_VARIANTS.map((variant) =>
         runVariant(
-          { variant, iterations: opts.iterations, periodMs: opts.periodMs, rowEvery, recycler: { backing: opts.backing } },
+          { variant, iterations: opts.iterations, periodMs: opts.periodMs, rowEvery, recyclerGet: opts.get, recycler: { backing: opts.backing } },
           (row) => {
             done[variant] = row.iteration;
             bar.update(done);
@@ -180,14 +191,14 @@ function ratio(x: number): string {
 }
 
 /** renderRecyclePage builds the self-contained HTML page of a demo run. */
-export function renderRecyclePage(results: VariantResult[], opts: Pick<RecycleDemoOptions, 'iterations' | 'periodMs' | 'backing'>): string {
+export function renderRecyclePage(results: VariantResult[], opts: Pick<RecycleDemoOptions, 'iterations' | 'periodMs' | 'get' | 'backing'>): string {
   let memMax = 0;
   for (const r of results) for (const row of r.rows) memMax = Math.max(memMax, row.rss, row.arrayBuffers, row.live);
   const charts = results.map((r) => {
     const x = r.rows.map((row) => row.iteration);
     const col = (k: keyof ExperimentRow): number[] => r.rows.map((row) => row[k]);
     const svg = renderLineChart({
-      title: LABELS[r.variant],
+      title: r.variant === 'recycler' ? `recycler: ${GET_CALLS[opts.get]} / give(buf), stale eviction` : LABELS[r.variant],
       x,
       xAxis: { label: 'iteration', min: 0, max: opts.iterations },
       left: { label: 'memory (bytes)', format: tickBytes, max: memMax, binary: true },
@@ -220,7 +231,9 @@ pre { max-height: 240px; overflow: auto; background: #fafafa; font-size: 11px; p
 </style></head><body>
 <h1>The seed's recycling experiment, in Node ${escapeXml(process.version)}</h1>
 <p>Each program keeps 20 slots; every ${opts.periodMs} ms it obtains a 5–10 MB buffer, writes it in full and stores it in a random slot, ${opts.iterations} times.
-Each ran in a process of its own. The recycler used <code>backing: '${escapeXml(opts.backing)}'</code>.
+Each ran in a process of its own. The recycler asked with <code>${GET_CALLS[opts.get]}</code>${
+    opts.get === 'any' ? ' (any idle buffer of the range, used whole, like the seed\'s <code>&lt;-get</code>)' : ' (the size drawn exactly; spare capacity of a bigger recycled buffer stays resident)'
+  } on <code>backing: '${escapeXml(opts.backing)}'</code>.
 For comparison, Go 1.19 running the seed's programs on these machines held HeapSys/live <b>2.54</b> naively and <b>1.09</b> recycled through the buffered channel, with 21 buffers made in 1,500 iterations.</p>
 <p>Left axis: memory in bytes (the same scale on every chart); right axis: buffers made and freed. Big Buffers live outside the V8 heap, so RSS, not V8's heap figures, is what the process holds.${
     opts.backing === 'resizable'
@@ -229,7 +242,7 @@ For comparison, Go 1.19 running the seed's programs on these machines held HeapS
   }</p>
 ${charts.join('\n')}
 <h2>Columns</h2><ul>${notes}</ul>
-<p>Generated by <code>memstats demo recycle --iterations ${opts.iterations} --period-ms ${opts.periodMs} --backing ${escapeXml(opts.backing)}</code>. See docs/recycling.md.</p>
+<p>Generated by <code>memstats demo recycle --iterations ${opts.iterations} --period-ms ${opts.periodMs} --get ${opts.get} --backing ${escapeXml(opts.backing)}</code>. See docs/recycling.md.</p>
 </body></html>
 `;
 }
@@ -244,13 +257,14 @@ export const demoCommand: Command = {
       addr: { type: 'string' },
       iterations: { type: 'string' },
       'period-ms': { type: 'string' },
+      get: { type: 'string' },
       backing: { type: 'string' },
       out: { type: 'string' },
     });
     const sub = positionals[0] ?? 'service';
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     if (sub === 'service') {
-      for (const f of ['iterations', 'period-ms', 'backing', 'out'] as const) {
+      for (const f of ['iterations', 'period-ms', 'get', 'backing', 'out'] as const) {
         if (values[f] !== undefined) throw new UsageError(`--${f} is an option of "demo recycle"`);
       }
       // Imported lazily: `demo recycle` never loads the service.
@@ -262,10 +276,12 @@ export const demoCommand: Command = {
     if (values.addr !== undefined) throw new UsageError('--addr is an option of "demo service"');
     const iterations = intFlag('iterations', values.iterations, 600, 1, 1_000_000);
     const periodMs = intFlag('period-ms', values['period-ms'], 20, 0, 60_000);
-    const backing = values.backing ?? 'resizable';
+    const get = values.get ?? 'any';
+    if (get !== 'any' && get !== 'exact') throw new UsageError(`--get must be any or exact; received ${JSON.stringify(get)}`);
+    const backing = values.backing ?? 'fixed';
     if (backing !== 'fixed' && backing !== 'resizable') throw new UsageError(`--backing must be fixed or resizable; received ${JSON.stringify(backing)}`);
     const out = values.out ?? 'memstats-recycle.html';
-    const results = await runRecycleDemo({ iterations, periodMs, backing, out }, io);
+    const results = await runRecycleDemo({ iterations, periodMs, get, backing, out }, io);
     for (const r of results) {
       const s = r.summary;
       io.stdout.write(`${r.variant.padEnd(9)} RSS median ${formatBytes(s.rssMedian).padStart(8)}  (RSS-start)/live ${ratio(s.rssOverLiveMedian)}  makes ${s.makes}/${s.iterations}  GCs ${s.numGC}\n`);
