@@ -3,7 +3,8 @@
 // exists; autocannon runs here, pinned to CPU 0) answers small JSON, or allocates
 // ~50 KB of garbage per request first. Variants, alternating in every round:
 // no profiling / memstats CPU profile at 100 Hz / @datadog/pprof's time profiler
-// at 100 Hz / memstats heap sampling at 512 KiB / memstats block profile (50 ms).
+// at 100 Hz / memstats heap sampling at 512 KiB / @datadog/pprof's heap profiler at 512 KiB / memstats
+// block profile (50 ms).
 // Each run: 1 s warm-up, then `--seconds` of load; the server reports the CPU time
 // it spent. Every variant run is paired with a "none" run next to it; prints
 // medians and the median of the paired ratios.
@@ -22,29 +23,47 @@ import { loadRun, median, noneCells, pairedHeader, pinToCpu0, runPaired, sharedC
 const require = createRequire(import.meta.url);
 
 // 'control' is "none" again: its ratio to the paired "none" run shows the noise floor.
-type Variant = 'none' | 'control' | 'memstats-cpu' | 'datadog-time' | 'memstats-heap' | 'memstats-block';
+type Variant = 'none' | 'control' | 'memstats-cpu' | 'datadog-time' | 'memstats-heap' | 'datadog-heap' | 'memstats-block';
 type Mode = 'json' | 'garbage';
-const VARIANTS: Variant[] = ['none', 'control', 'memstats-cpu', 'datadog-time', 'memstats-heap', 'memstats-block'];
+const VARIANTS: Variant[] = ['none', 'control', 'memstats-cpu', 'datadog-time', 'memstats-heap', 'datadog-heap', 'memstats-block'];
 const MODES: Mode[] = ['json', 'garbage'];
 
 // ---------------------------------------------------------------- server side
-async function serve(variant: Variant, mode: Mode): Promise<void> {
+interface DatadogPprof {
+  time: { start(o: object): void; stop(): unknown };
+  heap: { start(intervalBytes: number, stackDepth: number): void; stop(): void };
+}
+
+/** Starts a variant's profiler; resolves to its stop. */
+async function startVariant(v: Variant): Promise<() => Promise<unknown>> {
   const profile = await import('../src/profile/index.js');
-  let stopProfiling: () => Promise<unknown> = async () => undefined;
-  if (variant === 'memstats-cpu') {
+  if (v === 'memstats-cpu') {
     const h = profile.startCpuProfile({ intervalUs: 10_000 });
-    stopProfiling = () => h.stop();
-  } else if (variant === 'datadog-time') {
-    const dd = require('@datadog/pprof') as { time: { start(o: object): void; stop(): unknown } };
-    dd.time.start({ intervalMicros: 10_000, durationMillis: 600_000 });
-    stopProfiling = async () => dd.time.stop();
-  } else if (variant === 'memstats-heap') {
-    profile.startHeapSampling({ intervalBytes: 512 * 1024 });
-    stopProfiling = async () => profile.stopHeapSampling();
-  } else if (variant === 'memstats-block') {
-    const h = profile.startBlockProfile({ thresholdMs: 50 });
-    stopProfiling = () => h.stop();
+    return () => h.stop();
   }
+  if (v === 'datadog-time' || v === 'datadog-heap') {
+    const dd = require('@datadog/pprof') as DatadogPprof;
+    if (v === 'datadog-time') {
+      dd.time.start({ intervalMicros: 10_000, durationMillis: 600_000 });
+      return async () => dd.time.stop();
+    }
+    // @datadog/pprof's default stack depth is 64 (V8's inspector uses 128).
+    dd.heap.start(512 * 1024, 64);
+    return async () => dd.heap.stop();
+  }
+  if (v === 'memstats-heap') {
+    profile.startHeapSampling({ intervalBytes: 512 * 1024 });
+    return async () => profile.stopHeapSampling();
+  }
+  if (v === 'memstats-block') {
+    const h = profile.startBlockProfile({ thresholdMs: 50 });
+    return () => h.stop();
+  }
+  return async () => undefined;
+}
+
+async function serve(variant: Variant, mode: Mode): Promise<void> {
+  const stopProfiling = await startVariant(variant);
   const body = JSON.stringify({ ok: true, service: 'bench', items: [1, 2, 3] });
   let sink = 0;
   const server = createServer((_req, res) => {
@@ -84,8 +103,6 @@ async function serve(variant: Variant, mode: Mode): Promise<void> {
 // pauses are not counted; each ~40 ms block of a variant is paired with an
 // adjacent "none" block, which keeps the comparison fair on a shared, noisy machine.
 async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promise<void> {
-  const profile = await import('../src/profile/index.js');
-  const dd = require('@datadog/pprof') as { time: { start(o: object): void; stop(): unknown } };
   // A full GC after each block: stopping a profiler leaves garbage (the discarded
   // profile's JSON) whose collection would otherwise land in the next block —
   // measured: the block after stopHeapSampling() ran up to 40% slower.
@@ -115,25 +132,7 @@ async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promis
       };
       setImmediate(step);
     });
-  const start = async (v: Variant): Promise<() => Promise<unknown>> => {
-    if (v === 'memstats-cpu') {
-      const h = profile.startCpuProfile({ intervalUs: 10_000 });
-      return () => h.stop();
-    }
-    if (v === 'datadog-time') {
-      dd.time.start({ intervalMicros: 10_000, durationMillis: 600_000 });
-      return async () => dd.time.stop();
-    }
-    if (v === 'memstats-heap') {
-      profile.startHeapSampling({ intervalBytes: 512 * 1024 });
-      return async () => profile.stopHeapSampling();
-    }
-    if (v === 'memstats-block') {
-      const h = profile.startBlockProfile({ thresholdMs: 50 });
-      return () => h.stop();
-    }
-    return async () => undefined;
-  };
+  const start = startVariant;
   console.log(`node ${process.version}, in-process, ${rounds} rounds; each variant block paired with an adjacent "none" block`);
   for (const mode of modes) {
     // ~40 ms blocks on a quiet machine: short, so the two blocks of a pair see
