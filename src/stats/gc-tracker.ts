@@ -13,7 +13,13 @@
  *   bytes allocated between GCs are summed (Go's TotalAlloc; V8 has no counter).
  *   Its `stop()` costs ~11 µs per GC it holds plus a fixed cost, so it is
  *   rotated at most once a second as batches arrive, and on every read
- *   (`readMemStats()`, a sample).
+ *   (`readMemStats()`, a sample). Running, it costs a saturated HTTP server
+ *   ~3 % of its requests at 150 GCs a second (bench/agent-overhead.ts), so above
+ *   {@link ALLOC_EXACT_MAX_RATE} GCs a second it runs 1 s in every
+ *   {@link ALLOC_SAMPLE_EVERY_MS} ms: in between, each GC cycle adds the mean
+ *   bytes per cycle of the last measured second, and `allocEstimatedBytes` says
+ *   how much of totalAlloc came that way (`MEMSTATS_ALLOC=exact` keeps it
+ *   running).
  *
  * A GC *cycle* is what `--trace-gc` prints a line for: a Scavenge (kind 1) or a
  * Mark-Compact (kind 4). Incremental-marking steps (kind 8) and weak-callback
@@ -59,6 +65,27 @@ const RING = 256;
 const EVENTS = 1024;
 /** Longest time GC statistics wait in the profiler when nobody reads, ms. */
 const ROTATE_EVERY_MS = 1000;
+/** Above this many GC cycles a second (over a measured window of ≥ 0.5 s), allocation is sampled instead of measured throughout. */
+export const ALLOC_EXACT_MAX_RATE = 20;
+/** While sampling, the profiler measures one window (≥ 1 s) in every this many ms. */
+export const ALLOC_SAMPLE_EVERY_MS = 10_000;
+
+/** How totalAlloc is accounted: `'auto'` (exact up to ALLOC_EXACT_MAX_RATE GCs/s, sampled above) or `'exact'` (always measured). */
+export type AllocAccounting = 'auto' | 'exact';
+
+/** What v8.GCProfiler reports per GC (the fields read here). */
+interface GCProfilerEntry {
+  gcType: string;
+  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number } };
+}
+
+/** GCProfiler gcTypes that are whole cycles (what the observer counts as minor/major). */
+const CYCLE_TYPES = new Set(['Scavenge', 'MinorMarkCompact', 'MinorMarkSweep', 'MarkSweepCompact']);
+
+function allocAccountingFromEnv(): AllocAccounting {
+  return process.env.MEMSTATS_ALLOC === 'exact' ? 'exact' : 'auto';
+}
 
 const KIND_MINOR = perfConstants.NODE_PERFORMANCE_GC_MINOR; // 1
 const KIND_MAJOR = perfConstants.NODE_PERFORMANCE_GC_MAJOR; // 4
@@ -133,6 +160,24 @@ export class GCTracker {
   private totalAllocReported = 0;
   /** performance.now() of the last profiler rotation. */
   private rotatedAtMs = 0;
+  /** GC cycles seen since the last rotation (the window's rate). */
+  private cyclesSinceRotation = 0;
+  /** 'auto' or 'exact' (MEMSTATS_ALLOC=exact), read when tracking starts. */
+  allocAccounting: AllocAccounting = 'auto';
+  /** True while the profiler is off and each cycle adds allocBytesPerCycle. */
+  private allocSampling = false;
+  /** The profiler measures this window to calibrate (started after a sampling period). */
+  private allocCalibrating = false;
+  private allocSamplingSinceMs = 0;
+  private allocBytesPerCycle = 0;
+  /** Bytes of totalAlloc extrapolated (cycles × mean bytes per cycle) rather than measured. */
+  allocEstimatedBytes = 0;
+  /**
+   * Relative error of the last extrapolation checked against a measured window:
+   * (predicted − measured) / measured, with the bytes per cycle that the sampling
+   * period before it used. null until a sampling period has been checked.
+   */
+  allocEstimateError: number | null = null;
 
   /** start begins tracking; calling it while running is harmless. */
   start(): void {
@@ -148,6 +193,11 @@ export class GCTracker {
       this.totalAllocReported = used;
     }
     this.usedAfterLastGC = used;
+    this.allocAccounting = allocAccountingFromEnv();
+    this.allocSampling = false;
+    this.allocCalibrating = false;
+    this.cyclesSinceRotation = 0;
+    this.rotatedAtMs = this.startedAtMs;
     this.profiler = new v8.GCProfiler();
     this.profiler.start();
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
@@ -202,6 +252,11 @@ export class GCTracker {
       }
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
+      this.cyclesSinceRotation++;
+      if (this.allocSampling) {
+        this.allocatedBytes += this.allocBytesPerCycle;
+        this.allocEstimatedBytes += this.allocBytesPerCycle;
+      }
       const endNs = (performance.timeOrigin + e.startTime + e.duration) * 1e6;
       const slot = this.numGC % RING;
       this.pauseNsRing[slot] = pause;
@@ -228,25 +283,73 @@ export class GCTracker {
     }
   }
 
-  /** rotate folds the GC profiler's statistics into allocatedBytes (cost ~6 µs + ~11 µs per GC held). */
+  /**
+   * rotate folds the GC profiler's statistics into allocatedBytes (cost ~6 µs +
+   * ~11 µs per GC held), and switches between measuring throughout and sampling
+   * (see the module comment). While sampling it only checks whether the next
+   * measured window is due.
+   */
   rotate(): void {
-    if (!this.profiler) return;
-    this.rotatedAtMs = performance.now();
-    let result: ReturnType<v8.GCProfiler['stop']>;
-    try {
-      result = this.profiler.stop();
-    } finally {
+    if (!this.running) return;
+    const now = performance.now();
+    if (this.allocSampling) {
+      if (now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS) return;
+      // Measure a window again. The cycle in progress is counted from here
+      // (its part before now was covered by the previous cycles' estimate).
+      this.allocSampling = false;
+      this.allocCalibrating = true;
+      this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+      this.rotatedAtMs = now;
+      this.cyclesSinceRotation = 0;
       this.profiler = new v8.GCProfiler();
       this.profiler.start();
+      return;
     }
-    const stats = (result as { statistics?: Array<{ beforeGC: { heapStatistics: { usedHeapSize: number } }; afterGC: { heapStatistics: { usedHeapSize: number } } }> } | undefined)?.statistics;
-    if (!stats) return;
+    if (!this.profiler) return;
+    const windowMs = now - this.rotatedAtMs;
+    const observedCycles = this.cyclesSinceRotation;
+    const allocatedBefore = this.allocatedBytes;
+    this.rotatedAtMs = now;
+    this.cyclesSinceRotation = 0;
+    let result: ReturnType<v8.GCProfiler['stop']> | undefined;
+    try {
+      result = this.profiler.stop();
+    } catch {
+      result = undefined;
+    }
+    this.profiler = undefined;
+    const stats = (result as { statistics?: GCProfilerEntry[] } | undefined)?.statistics ?? [];
+    let cycles = 0;
     for (const s of stats) {
       const before = s.beforeGC.heapStatistics.usedHeapSize;
       const after = s.afterGC.heapStatistics.usedHeapSize;
       if (before > this.usedAfterLastGC) this.allocatedBytes += before - this.usedAfterLastGC;
       this.usedAfterLastGC = after;
+      if (CYCLE_TYPES.has(s.gcType)) cycles++;
     }
+    const calibrating = this.allocCalibrating;
+    this.allocCalibrating = false;
+    // Sample from now on when the window was long enough, held enough cycles
+    // for a mean, and ran at a rate where the profiler costs.
+    const sample =
+      this.allocAccounting === 'auto' &&
+      windowMs >= 500 &&
+      cycles >= 10 &&
+      (Math.max(cycles, observedCycles) * 1000) / windowMs > ALLOC_EXACT_MAX_RATE;
+    if (!sample) {
+      this.profiler = new v8.GCProfiler();
+      this.profiler.start();
+      return;
+    }
+    // The window's bytes: from the used heap after the GC before it to the
+    // used heap before its last GC, over its cycles.
+    const measured = this.allocatedBytes - allocatedBefore;
+    if (calibrating && this.allocBytesPerCycle > 0 && measured > 0) {
+      this.allocEstimateError = (this.allocBytesPerCycle * cycles - measured) / measured;
+    }
+    this.allocBytesPerCycle = Math.round(measured / cycles);
+    this.allocSampling = true;
+    this.allocSamplingSinceMs = now;
   }
 
   /**
@@ -255,7 +358,8 @@ export class GCTracker {
    * make it a lower bound that the next rotation corrects.
    */
   totalAlloc(usedNow: number): number {
-    const est = this.allocatedBytes + (usedNow > this.usedAfterLastGC ? usedNow - this.usedAfterLastGC : 0);
+    // While sampling, the bytes of the cycle in progress are added when it ends.
+    const est = this.allocatedBytes + (!this.allocSampling && usedNow > this.usedAfterLastGC ? usedNow - this.usedAfterLastGC : 0);
     if (est > this.totalAllocReported) this.totalAllocReported = est;
     return this.totalAllocReported;
   }

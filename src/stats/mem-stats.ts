@@ -32,7 +32,7 @@ export interface MemStats {
   // General statistics
   /** Bytes of allocated V8 heap objects (= heapAlloc). Exact. */
   alloc: number;
-  /** Cumulative bytes allocated on the V8 heap since tracking began (plus the heap live then). Estimated from GC before/after figures; +0.05…0.4% measured. */
+  /** Cumulative bytes allocated on the V8 heap since tracking began (plus the heap live then). Estimated from GC before/after figures; +0.05…0.4% measured; above 20 GCs a second partly extrapolated (totalAllocEstimated). */
   totalAlloc: number;
   /** Bytes obtained from the OS: RSS plus V8 heap pages committed but not resident (= heapSys + otherSys). Estimated. */
   sys: number;
@@ -129,6 +129,14 @@ export interface MemStats {
   gcCPUFractionOfProcess: number;
   /** Wall time since GC tracking began, ms (the window of totalAlloc, pauseTotalNs and the fractions). */
   trackedMs: number;
+  /**
+   * Bytes of totalAlloc extrapolated rather than measured: above 20 GC cycles a
+   * second V8's GCProfiler measures 1 s in every 10 and each other cycle adds the
+   * mean bytes per cycle last measured (`MEMSTATS_ALLOC=exact`: always measured, 0).
+   */
+  totalAllocEstimated: number;
+  /** Relative error of the last extrapolation checked against a measured second ((predicted − measured) / measured); null until one was checked. */
+  totalAllocEstimateError: number | null;
 }
 
 /** Raw heap figures shared by readMemStats and the sampler. */
@@ -184,7 +192,7 @@ export function gcFractions(t: GCTracker, cpuNowUs: number): { ofAvailable: numb
 /**
  * readMemStats returns one snapshot of every memory figure: Go's MemStats fields
  * (null where Node has no honest value) and Node's own. The first call starts
- * the GC tracker (an observer and V8's GCProfiler, ~25 µs per GC); GC counts
+ * the GC tracker (an observer and V8's GCProfiler, see totalAllocEstimated); GC counts
  * include the GCs V8 has reported so far — a GC that finished in the current
  * synchronous run is counted after `await settleGC()`. Cost ~15 µs. Never throws.
  */
@@ -258,6 +266,8 @@ export function readMemStats(): MemStats {
     numWeakCallbacks: t.numWeakCallbacks,
     gcCPUFractionOfProcess: fr.ofProcess,
     trackedMs: t.trackedMs(),
+    totalAllocEstimated: t.allocEstimatedBytes,
+    totalAllocEstimateError: t.allocEstimateError,
   };
 }
 

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 const fixture = fileURLToPath(new URL('../fixtures/stats/gc-workload.js', import.meta.url));
 const GC_LINE = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep|Minor Mark-Sweep)\b/;
 
-function runChild(workload: string, flag: string): { lines: string[]; all: string[]; result: Record<string, number> } {
-  const r = spawnSync(process.execPath, [flag, fixture, workload], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
+function runChild(workload: string, flag: string, env: NodeJS.ProcessEnv = {}): { lines: string[]; all: string[]; result: Record<string, number> } {
+  const r = spawnSync(process.execPath, [flag, fixture, workload], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 60_000,
+    env: { ...process.env, MEMSTATS_ALLOC: '', ...env },
+  });
   assert.equal(r.status, 0, `child failed: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   const start = lines.indexOf('MEMSTATS-START');
@@ -39,15 +44,14 @@ for (const workload of ['burst', 'steady', 'forced']) {
   });
 }
 
-test("totalAlloc agrees within ±2% with V8's own object-size accounting (--trace-gc-nvp)", (t) => {
-  const { all, result } = runChild('alloc', '--trace-gc-nvp');
+/** V8's own count of the bytes allocated in the child's window: what each GC found minus what the previous one left. */
+function v8AllocatedInWindow(all: string[]): number {
   const nvp = (l: string, key: string) => Number(new RegExp(`\\b${key}=(\\d+)`).exec(l)?.[1]);
   const startIdx = all.indexOf('MEMSTATS-START');
   const endIdx = all.indexOf('MEMSTATS-END');
   const before = all.slice(0, startIdx).filter((l) => l.includes('total_size_after='));
   const inWindow = all.slice(startIdx, endIdx).filter((l) => l.includes('total_size_before='));
   assert.ok(before.length > 0 && inWindow.length > 5, 'the workload must cause GCs');
-  // V8's view: what each GC found minus what the previous one left.
   let prevAfter = nvp(before[before.length - 1], 'total_size_after');
   let v8Allocated = 0;
   for (const l of inWindow) {
@@ -55,7 +59,25 @@ test("totalAlloc agrees within ±2% with V8's own object-size accounting (--trac
     prevAfter = nvp(l, 'total_size_after');
   }
   assert.ok(v8Allocated > 50e6, `window too small to compare: ${v8Allocated} bytes`);
+  return v8Allocated;
+}
+
+test("totalAlloc agrees within ±2% with V8's own object-size accounting (--trace-gc-nvp), MEMSTATS_ALLOC=exact", (t) => {
+  const { all, result } = runChild('alloc', '--trace-gc-nvp', { MEMSTATS_ALLOC: 'exact' });
+  const v8Allocated = v8AllocatedInWindow(all);
   const err = (result.totalAlloc - v8Allocated) / v8Allocated;
   t.diagnostic(`V8 accounted ${v8Allocated} bytes, memstats totalAlloc ${result.totalAlloc}: ${(err * 100).toFixed(3)}%`);
+  assert.equal(result.estimated, 0, 'exact accounting extrapolates nothing');
   assert.ok(Math.abs(err) <= 0.02, `memstats totalAlloc ${result.totalAlloc} vs V8 ${v8Allocated}: ${(err * 100).toFixed(2)}%`);
+});
+
+test('above 20 GCs a second totalAlloc is sampled: it says how much it extrapolated, and stays within ±10% of V8', (t) => {
+  const { all, result } = runChild('sampled', '--trace-gc-nvp');
+  const v8Allocated = v8AllocatedInWindow(all);
+  const err = (result.totalAlloc - v8Allocated) / v8Allocated;
+  t.diagnostic(
+    `V8 accounted ${v8Allocated} bytes, memstats totalAlloc ${result.totalAlloc} (${result.estimated} extrapolated): ${(err * 100).toFixed(3)}%`,
+  );
+  assert.ok(result.estimated > 0.5 * v8Allocated, `most of a 3 s GC-heavy window is extrapolated (${result.estimated} of ${v8Allocated})`);
+  assert.ok(Math.abs(err) <= 0.1, `memstats totalAlloc ${result.totalAlloc} vs V8 ${v8Allocated}: ${(err * 100).toFixed(2)}%`);
 });
