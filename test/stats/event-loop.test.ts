@@ -60,7 +60,10 @@ test('a stall in a long-busy loop is measured in full, and the monitor backs off
   assert.ok(busy.utilization > 0.8, `utilization ${busy.utilization}`);
   // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~20.
   assert.ok(idle.delayCount < 60, `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`);
-  assert.ok(idle.delayMaxNs < 5e6, `idle max ${idle.delayMaxNs} ns`);
+  // Nothing of the busy period's 122 ms stall leaks into the idle window. (An idle
+  // timer can still be a few ms late when other processes load the machine: 7.6 ms
+  // seen under the parallel test run.)
+  assert.ok(idle.delayMaxNs < 25e6, `idle max ${idle.delayMaxNs} ns`);
 });
 
 test('readEventLoop accumulates until reset, and validates its options', async () => {
