@@ -91,6 +91,7 @@ export const OTEL_INSTRUMENTS: readonly OtelInstrumentDef[] = [
   { name: 'memstats.external', kind: 'updowncounter', unit: 'By', description: 'Memory outside the V8 heap that V8 is told about (Buffers included).', observe: (s, e) => e(s.sample.externalBytes) },
   { name: 'memstats.array_buffers', kind: 'updowncounter', unit: 'By', description: 'Bytes of ArrayBuffer and Buffer backing stores.', observe: (s, e) => e(s.arrayBuffersBytes) },
   { name: 'memstats.alloc.total', kind: 'counter', unit: 'By', description: 'Cumulative bytes allocated on the V8 heap (Go TotalAlloc, estimated).', observe: (s, e) => e(s.sample.totalAllocBytes) },
+  { name: 'memstats.alloc.estimated', kind: 'counter', unit: 'By', description: 'Of memstats.alloc.total, the bytes extrapolated rather than measured (0 with MEMSTATS_ALLOC=exact).', observe: (s, e) => e(s.sample.totalAllocEstimatedBytes) },
   { name: 'memstats.gc.cycles', kind: 'counter', unit: '{cycle}', description: 'Completed GC cycles by kind.', observe: (s, e) => { e(s.sample.numMinorGC, { 'v8js.gc.type': 'minor' }); e(s.sample.numMajorGC, { 'v8js.gc.type': 'major' }); } },
   { name: 'memstats.gc.forced', kind: 'counter', unit: '{cycle}', description: 'Forced GC cycles (Go NumForcedGC).', observe: (s, e) => e(s.sample.numForcedGC) },
   { name: 'memstats.gc.pause.total', kind: 'counter', unit: 's', description: 'Total main-thread GC pause time (Go PauseTotalNs).', observe: (s, e) => e(s.sample.gcPauseTotalNs / 1e9) },

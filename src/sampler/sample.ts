@@ -62,6 +62,8 @@ export interface Sample {
   gcCpuFractionTotal: number;
   /** Cumulative bytes allocated on the V8 heap (Go's TotalAlloc; estimated). */
   totalAllocBytes: number;
+  /** Of totalAllocBytes, the bytes extrapolated rather than measured (above 20 GCs a second; 0 with MEMSTATS_ALLOC=exact): MemStats.totalAllocEstimated. */
+  totalAllocEstimatedBytes: number;
   /** Allocation rate in the window, bytes/s. */
   allocRateBytesPerSec: number;
 
@@ -186,6 +188,7 @@ export class SampleReader {
       gcCpuFraction: Math.min(1, gcTimeNs / (windowMs * 1e6 * availableParallelism())),
       gcCpuFractionTotal: fr.ofAvailable,
       totalAllocBytes: totalAlloc,
+      totalAllocEstimatedBytes: t.allocEstimatedBytes,
       allocRateBytesPerSec: ((totalAlloc - this.prevTotalAlloc) * 1000) / windowMs,
       loopDelayP50Ns: loop.delayP50Ns,
       loopDelayP99Ns: loop.delayP99Ns,
