@@ -160,8 +160,6 @@ export class GCTracker {
   private totalAllocReported = 0;
   /** performance.now() of the last profiler rotation. */
   private rotatedAtMs = 0;
-  /** GC cycles seen since the last rotation (the window's rate). */
-  private cyclesSinceRotation = 0;
   /** 'auto' or 'exact' (MEMSTATS_ALLOC=exact), read when tracking starts. */
   allocAccounting: AllocAccounting = 'auto';
   /** True while the profiler is off and each cycle adds allocBytesPerCycle. */
@@ -196,7 +194,6 @@ export class GCTracker {
     this.allocAccounting = allocAccountingFromEnv();
     this.allocSampling = false;
     this.allocCalibrating = false;
-    this.cyclesSinceRotation = 0;
     this.rotatedAtMs = this.startedAtMs;
     this.profiler = new v8.GCProfiler();
     this.profiler.start();
@@ -252,7 +249,6 @@ export class GCTracker {
       }
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
-      this.cyclesSinceRotation++;
       if (this.allocSampling) {
         this.allocatedBytes += this.allocBytesPerCycle;
         this.allocEstimatedBytes += this.allocBytesPerCycle;
@@ -300,17 +296,14 @@ export class GCTracker {
       this.allocCalibrating = true;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
       this.rotatedAtMs = now;
-      this.cyclesSinceRotation = 0;
       this.profiler = new v8.GCProfiler();
       this.profiler.start();
       return;
     }
     if (!this.profiler) return;
     const windowMs = now - this.rotatedAtMs;
-    const observedCycles = this.cyclesSinceRotation;
     const allocatedBefore = this.allocatedBytes;
     this.rotatedAtMs = now;
-    this.cyclesSinceRotation = 0;
     let result: ReturnType<v8.GCProfiler['stop']> | undefined;
     try {
       result = this.profiler.stop();
@@ -335,7 +328,7 @@ export class GCTracker {
       this.allocAccounting === 'auto' &&
       windowMs >= 500 &&
       cycles >= 10 &&
-      (Math.max(cycles, observedCycles) * 1000) / windowMs > ALLOC_EXACT_MAX_RATE;
+      (cycles * 1000) / windowMs > ALLOC_EXACT_MAX_RATE;
     if (!sample) {
       this.profiler = new v8.GCProfiler();
       this.profiler.start();
