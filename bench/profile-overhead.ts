@@ -132,7 +132,6 @@ async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promis
       };
       setImmediate(step);
     });
-  const start = startVariant;
   console.log(`node ${process.version}, in-process, ${rounds} rounds; each variant block paired with an adjacent "none" block`);
   for (const mode of modes) {
     // ~40 ms blocks on a quiet machine: short, so the two blocks of a pair see
@@ -141,7 +140,7 @@ async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promis
     const cpu = new Map<Variant, number[]>([['none', []], ...variants.map((v) => [v, []] as [Variant, number[]])]);
     const ratios = new Map<Variant, number[]>(variants.map((v) => [v, []]));
     for (const v of ['none', ...variants] as Variant[]) {
-      const stop = await start(v);
+      const stop = await startVariant(v);
       await block(mode, tasks); // warm-up, with the profiler on
       await stop();
     }
@@ -150,7 +149,7 @@ async function micro(rounds: number, modes: Mode[], variants: Variant[]): Promis
         const pair: Variant[] = (r + k) % 2 ? [v, 'none'] : ['none', v];
         const got = new Map<Variant, number>();
         for (const x of pair) {
-          const stop = await start(x);
+          const stop = await startVariant(x);
           // Let the profiler settle (its first samples, the monitor's first tick).
           await new Promise((ok) => setTimeout(ok, 15));
           got.set(x, await block(mode, tasks));

@@ -53,17 +53,17 @@ Examples:
   memstats demo recycle --iterations 1500 --out recycle.html
 `;
 
-/** Labels of the three programs, as the page and the progress bar name them. */
-const LABELS: Record<ExperimentVariant, string> = {
-  naive: 'naive: Buffer.alloc every time',
-  pool: "bounded pool: the seed's buffered channel of 5",
-  recycler: 'recycler: get / give(buf), stale eviction',
-};
-
 /** How the recycler program asks for a buffer (ExperimentOptions.recyclerGet). */
 type RecyclerGet = NonNullable<ExperimentOptions['recyclerGet']>;
 
 const GET_CALLS: Record<RecyclerGet, string> = { any: 'getAtLeast(5e6, size)', exact: 'get(size)' };
+
+/** The title of a program's chart; the recycler's names the call it made. */
+function programLabel(variant: ExperimentVariant, get: RecyclerGet): string {
+  if (variant === 'naive') return 'naive: Buffer.alloc every time';
+  if (variant === 'pool') return "bounded pool: the seed's buffered channel of 5";
+  return `recycler: ${GET_CALLS[get]} / give(buf), stale eviction`;
+}
 
 /** One program's results. */
 interface VariantResult {
@@ -198,7 +198,7 @@ export function renderRecyclePage(results: VariantResult[], opts: Pick<RecycleDe
     const x = r.rows.map((row) => row.iteration);
     const col = (k: keyof ExperimentRow): number[] => r.rows.map((row) => row[k]);
     const svg = renderLineChart({
-      title: r.variant === 'recycler' ? `recycler: ${GET_CALLS[opts.get]} / give(buf), stale eviction` : LABELS[r.variant],
+      title: programLabel(r.variant, opts.get),
       x,
       xAxis: { label: 'iteration', min: 0, max: opts.iterations },
       left: { label: 'memory (bytes)', format: tickBytes, max: memMax, binary: true },
