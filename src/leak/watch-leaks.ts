@@ -16,7 +16,9 @@
  * - `native`: anonymous RSS (RSS without file-backed pages: code of node and
  *   its libraries pages in as new paths run, which is not a leak) minus the
  *   heap's resident pages, external memory and V8's own malloc — what grows
- *   when an addon or the allocator keeps memory that nothing reports;
+ *   when an addon or the allocator keeps memory that nothing reports; judged
+ *   on readings after the process's first `nativeWarmupMs` (30 s), when a
+ *   fresh process's own native memory has settled;
  * - `detached-contexts`: V8 contexts detached but still alive after every full
  *   GC of the window.
  *
@@ -103,6 +105,13 @@ export interface WatchLeaksOptions {
   captureDurationMs?: number;
   /** Also emit a `reading` event for every post-full-GC reading (for plots and tests). Default false. */
   emitReadings?: boolean;
+  /**
+   * `native` is judged only on readings taken once the process has run this long, ms (integer
+   * 0…86,400,000). Default 30,000: a fresh process's native memory grows for its first ~10 s
+   * (malloc arenas, libuv and node's lazily made structures), ~1–2 MB, which a short window would
+   * read as a leak. Readings fed by `addReading()` to a watcher that is not running are not filtered.
+   */
+  nativeWarmupMs?: number;
 }
 
 /** One post-full-GC reading of every signal. */
@@ -259,6 +268,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
   readonly captureMinIntervalMs: number;
   readonly maxCaptures: number;
   readonly captureDurationMs: number;
+  readonly nativeWarmupMs: number;
   private readonly emitReadings: boolean;
 
   private observer: PerformanceObserver | undefined;
@@ -271,7 +281,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
   private captures = 0;
   private lastCaptureMs = -Infinity;
   private captureAbort: AbortController | undefined;
-  /** Native readings before this time are ignored: a heap snapshot leaves malloc'd memory behind. */
+  /** Native readings before this time are ignored: the process's first seconds (nativeWarmupMs), and a heap snapshot leaves malloc'd memory behind. */
   private nativeSinceMs = -Infinity;
   private warned = false;
   private running_ = false;
@@ -301,6 +311,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
     this.maxCaptures = numberOption('maxCaptures', o.maxCaptures, 3, { integer: true, min: 0 });
     this.captureDurationMs = numberOption('captureDurationMs', o.captureDurationMs, 30_000, { integer: true, min: 100, max: 3_600_000 });
     this.emitReadings = booleanOption('emitReadings', o.emitReadings, false);
+    this.nativeWarmupMs = numberOption('nativeWarmupMs', o.nativeWarmupMs, 30_000, { integer: true, min: 0, max: 86_400_000 });
   }
 
   /** True between start and stop. */
@@ -313,6 +324,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
     if (this.running_) return this;
     this.running_ = true;
     this.lastMajorMs = Date.now();
+    this.nativeSinceMs = Math.max(this.nativeSinceMs, performance.timeOrigin + this.nativeWarmupMs);
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
     if (this.gcIntervalMs > 0) {
@@ -430,7 +442,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
     return rs.map((r) => ({ timeMs: r.timeMs, value: pick(r) }));
   }
 
-  /** The readings a signal is judged on (native: none from before the watcher's own last heap snapshot). */
+  /** The readings a signal is judged on (native: none from the process's warm-up or before the watcher's own last heap snapshot). */
   private readingsFor(kind: LeakKind, all: readonly LeakReading[]): readonly LeakReading[] {
     return kind === 'native' && this.nativeSinceMs > -Infinity ? all.filter((r) => r.timeMs >= this.nativeSinceMs) : all;
   }

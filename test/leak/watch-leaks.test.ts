@@ -111,6 +111,17 @@ test('other signals: external memory, native memory, detached contexts', () => {
   assert.deepEqual(nevs.map((e) => e.kind), ['native']);
   assert.match(nevs[0].message, /native memory/);
 
+  // A running watcher judges native memory only after the process's warm-up.
+  for (const [warmup, expected] of [[86_400_000, []], [0, ['native']]] as const) {
+    const live = new LeakWatcher({ windowMs: 60_000, signals: ['native'], nativeWarmupMs: warmup }).start();
+    const lev: LeakEvent[] = [];
+    live.on('leak', (e) => lev.push(e));
+    const t0 = Date.now();
+    for (let s = 0; s <= 60; s += 5) live.addReading({ ...base, timeMs: t0 + s * 1000, nativeBytes: 30 * MiB + s * 100_000 });
+    live.stop();
+    assert.deepEqual(lev.map((e) => e.kind), expected, `nativeWarmupMs ${warmup}`);
+  }
+
   const ctx = new LeakWatcher({ windowMs: 60_000, signals: ['detached-contexts'] });
   const cevs: LeakEvent[] = [];
   ctx.on('leak', (e) => cevs.push(e));
@@ -143,6 +154,7 @@ test('options are validated, naming the option', () => {
     [{ captureDir: '' }, /"captureDir"/],
     [{ maxCaptures: 1.5 }, /"maxCaptures"/],
     [{ emitReadings: 'yes' }, /"emitReadings" must be a boolean/],
+    [{ nativeWarmupMs: -1 }, /"nativeWarmupMs" must be an integer from 0 to 86400000; received -1/],
   ];
   for (const [opts, re] of bad) {
     assert.throws(() => watchLeaks(opts as never), (err: NodeJS.ErrnoException) => {
