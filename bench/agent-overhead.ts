@@ -4,8 +4,11 @@
 //   none       nothing
 //   control    nothing again: its ratio to the paired "none" run is the noise floor
 //   memstats   the memstats agent (node --import memstats/register), /metrics scraped every second
+//   memstats-main  the same with MEMSTATS_SERVER_THREAD=main: the debug server on the application's thread
 //   prom       prom-client collectDefaultMetrics() + /metrics on the app server, scraped every second
 //   otel       @opentelemetry/instrumentation-runtime-node + an sdk-metrics reader collecting every second
+//   spin-req   calibration: a known cost of 1 µs of busy CPU per request (~1.5% of this server's ~65 µs)
+//   spin-tick  calibration: a known cost of 10 ms of busy CPU once a second (1% of the core)
 // Every variant run is paired with a fresh "none" run next to it (order alternating); ratios are medians
 // of those pairs. Then /metrics latency: client-observed under load (the 1 s scrapes above), and on an idle
 // server (1,000 scrapes, 2 ms apart), plus the time to produce the text inside the process.
@@ -30,7 +33,7 @@ import { loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPa
 
 const require = createRequire(import.meta.url);
 
-type Variant = 'none' | 'control' | 'memstats' | 'prom' | 'otel';
+type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
 const VARIANTS: Variant[] = ['control', 'memstats', 'prom', 'otel'];
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
@@ -39,14 +42,19 @@ async function serve(variant: Variant): Promise<void> {
   let metricsPath: ((res: import('node:http').ServerResponse) => Promise<void>) | undefined;
   let render: (() => Promise<string>) | undefined;
   let scrapeUrl: string | undefined;
-  if (variant === 'memstats') {
+  if (variant === 'memstats' || variant === 'memstats-main') {
     // Loaded by --import already: this resolves to the same agent.
     const { agent } = (await import(REGISTER)) as typeof import('../src/agent/register.js');
     const a = await agent;
     if (!a?.server) throw new Error('the memstats agent did not start');
     scrapeUrl = `${a.server.url}/metrics`;
-    const h = a.server.handler.prometheus;
-    render = () => h.metrics();
+    // The agent renders in its server thread; the same text, produced here (made on the first
+    // render, so the measured runs carry nothing the agent does not), times the work.
+    let p: import('../src/export/prometheus.js').PrometheusMetrics | undefined;
+    render = async () => {
+      p ??= (await import('../src/export/prometheus.js')).registerPrometheusMetrics();
+      return p.metrics();
+    };
   } else if (variant === 'prom') {
     const client = require('prom-client') as typeof import('prom-client');
     client.collectDefaultMetrics();
@@ -71,8 +79,15 @@ async function serve(variant: Variant): Promise<void> {
     inst.setMeterProvider(provider);
     inst.enable();
   }
+  const spin = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  const spinPerRequestMs = variant === 'spin-req' ? 0.001 : 0;
+  if (variant === 'spin-tick') setInterval(() => spin(10), 1000).unref();
   const body = JSON.stringify({ ok: true, service: 'bench', items: [1, 2, 3] });
   const server = createServer((req, res) => {
+    if (spinPerRequestMs) spin(spinPerRequestMs);
     if (metricsPath && req.url === '/metrics') {
       void metricsPath(res);
       return;
@@ -129,8 +144,10 @@ interface RunResult extends LoadResult {
 
 function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
   const self = fileURLToPath(import.meta.url);
-  const nodeArgs = [...(variant === 'memstats' ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
+  const agent = variant === 'memstats' || variant === 'memstats-main';
+  const nodeArgs = [...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
   const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
+  if (variant === 'memstats-main') env.MEMSTATS_SERVER_THREAD = 'main';
   if (profileTo) env.MEMSTATS_BENCH_PROFILE = profileTo;
   return spawnNode(nodeArgs, pin, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env });
 }
@@ -230,7 +247,7 @@ async function run(variant: Variant, seconds: number, connections: number, pin: 
 }
 
 /** Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart) and in-process render time. */
-async function latency(variant: 'memstats' | 'prom', pin: boolean): Promise<{ clientMs: number[]; renderMs: number[] }> {
+async function latency(variant: 'memstats' | 'memstats-main' | 'prom', pin: boolean): Promise<{ clientMs: number[]; renderMs: number[] }> {
   const child = startServer(variant, pin);
   try {
     const [, , scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
@@ -334,7 +351,7 @@ async function main(): Promise<void> {
       if (top.length) console.log(`  ${v}: ${top.map(([e, x]) => `${e} ${(100 * x).toFixed(2)}%`).join(', ')}`);
     }
   }
-  const latVariants = variants.filter((v): v is 'memstats' | 'prom' => v === 'memstats' || v === 'prom');
+  const latVariants = variants.filter((v): v is 'memstats' | 'memstats-main' | 'prom' => v === 'memstats' || v === 'memstats-main' || v === 'prom');
   if (latVariants.length) {
     console.log('\n/metrics on an idle server: 1,000 scrapes 2 ms apart (client-observed, HTTP included), and 1,000 renders in the process');
     console.log('| variant | scrape median ms | scrape p99 ms | render median ms | render p99 ms | bytes |');

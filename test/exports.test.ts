@@ -43,7 +43,7 @@ const EXPECTED: Record<string, string[]> = {
     'DashboardStream', 'HttpError', 'ROUTE_PROVIDERS', 'RouteTable', 'boolParam', 'createDebugHandler',
     'createMetricsReader', 'dashboardRoutes', 'dashboardStreamFor', 'defaultRoutes', 'intParam',
     'localBackend', 'publish', 'readVars', 'registerPrometheusMetrics', 'send', 'sendAttachment', 'sendJson',
-    'serveError', 'setSafetyHeaders', 'startDebugServer', 'unpublish',
+    'serveError', 'setSafetyHeaders', 'startDebugServer', 'startDebugServerThread', 'unpublish',
   ],
 };
 

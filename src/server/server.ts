@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createDebugHandler, resolveHandlerOptions, type DebugHandler, type DebugHandlerOptions } from './handler.js';
+import { createDebugHandler, resolveHandlerOptions, type DebugHandler, type DebugHandlerOptions, type ResolvedHandlerOptions } from './handler.js';
 import { isLoopbackHost, serveError } from './http.js';
 import { localBackend } from './backend.js';
 import { booleanOption, invalidOption, numberOption, optionsObject, type CodedError } from '../internal/validate.js';
@@ -32,18 +32,42 @@ export interface DebugServerOptions extends DebugHandlerOptions {
   unref?: boolean;
 }
 
-/** A running debug server. */
-export interface DebugServer {
+/** Where a running debug server listens, and how to stop it. */
+export interface DebugEndpoint {
   /** Base URL, e.g. `http://127.0.0.1:6060` (IPv6 hosts in brackets). */
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** close stops listening, aborts captures in progress, closes connections. Calling it twice is harmless. */
+  close(): Promise<void>;
+}
+
+/** A running debug server. */
+export interface DebugServer extends DebugEndpoint {
   /** The underlying node:http server. */
   readonly server: http.Server;
   /** The request handler it serves (routes, prometheus registration). */
   readonly handler: DebugHandler;
-  /** close stops listening, aborts captures in progress, closes connections. Calling it twice is harmless. */
-  close(): Promise<void>;
+}
+
+/** Resolved, validated server options. */
+export interface ResolvedServerOptions extends ResolvedHandlerOptions {
+  host: string;
+  port: number;
+  unref: boolean;
+}
+
+/** Validates the options of startDebugServer (and of startDebugServerThread). */
+export function resolveServerOptions(o: Partial<DebugServerOptions>): ResolvedServerOptions {
+  const host = o.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) throw invalidOption('type', 'host', host, 'a non-empty string (an IP address or host name)');
+  const port = numberOption('port', o.port, 6060, { integer: true, min: 0, max: 65535 });
+  const unref = booleanOption('unref', o.unref, false);
+  const handler = resolveHandlerOptions(o);
+  if (!isLoopbackHost(host) && handler.token === undefined) {
+    throw invalidOption('range', 'token', handler.token, `a non-empty string when host is not a loopback address (host ${JSON.stringify(host)}): the endpoints expose profiles, heap contents and the command line`);
+  }
+  return { ...handler, host, port, unref };
 }
 
 /**
@@ -57,15 +81,7 @@ export interface DebugServer {
  */
 export async function startDebugServer(options?: DebugServerOptions): Promise<DebugServer> {
   const o = optionsObject<DebugServerOptions>('options', options);
-  const host = o.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host.length === 0) throw invalidOption('type', 'host', host, 'a non-empty string (an IP address or host name)');
-  const port = numberOption('port', o.port, 6060, { integer: true, min: 0, max: 65535 });
-  const unref = booleanOption('unref', o.unref, false);
-  const { token } = resolveHandlerOptions(o);
-  if (!isLoopbackHost(host) && token === undefined) {
-    const err = invalidOption('range', 'token', token, `a non-empty string when host is not a loopback address (host ${JSON.stringify(host)}): the endpoints expose profiles, heap contents and the command line`);
-    throw err;
-  }
+  const { host, port, unref } = resolveServerOptions(o);
 
   // An unref'd server's own backend must not hold the process during a capture either.
   const ownBackend = unref && o.backend === undefined ? localBackend({ keepAlive: false }) : undefined;

@@ -1,0 +1,92 @@
+// startDebugServerThread: the debug server in a worker thread, answering from
+// this thread's figures — a value published here, a CPU profile of this thread,
+// the dashboard's samples — with the same refusals as startDebugServer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { startDebugServerThread, publish, unpublish } from '../../src/server/index.js';
+
+test('serves this thread from a worker: metrics, a published var, a CPU profile, samples; 400 and 409 as on the main thread', async () => {
+  const s = await startDebugServerThread({ port: 0, unref: true });
+  publish('threadTest', () => ({ from: 'main', pid: process.pid }));
+  try {
+    assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.notEqual(s.worker.threadId, 0);
+
+    const metrics = await fetch(`${s.url}/metrics`);
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
+    assert.match(text, /^memstats_gc_cycles_total\{kind="minor"\} \d+/m);
+
+    const vars = (await (await fetch(`${s.url}/debug/vars`)).json()) as Record<string, unknown>;
+    assert.deepEqual(vars.threadTest, { from: 'main', pid: process.pid });
+    // cmdline and memstats are this (main) thread's.
+    assert.deepEqual(vars.cmdline, [process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
+
+    // A CPU profile of this thread while it spins in a function with a telling name.
+    const profile = fetch(`${s.url}/debug/pprof/profile?seconds=1`);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await fetch(`${s.url}/debug/pprof/profile?seconds=1`);
+    assert.equal(second.status, 409);
+    assert.match(await second.text(), /CPU profile/i);
+    const end = Date.now() + 700;
+    (function busyInMainThreadForThreadTest() {
+      while (Date.now() < end);
+    })();
+    const res = await profile;
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment/);
+    const pprof = gunzipSync(Buffer.from(await res.arrayBuffer()));
+    assert.ok(pprof.includes('busyInMainThreadForThreadTest'), 'the profile is of the main thread');
+
+    const bad = await fetch(`${s.url}/debug/pprof/profile?seconds=0`);
+    assert.equal(bad.status, 400);
+
+    // The dashboard's stream: config at once, then this thread's samples through a subscription.
+    const ac = new AbortController();
+    const stream = await fetch(`${s.url}/debug/dashboard/stream`, { signal: ac.signal });
+    const reader = stream.body!.getReader();
+    let got = '';
+    const deadline = Date.now() + 5000;
+    while (!got.includes('event: sample') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += Buffer.from(value!).toString();
+    }
+    ac.abort();
+    assert.match(got, /event: config/);
+    assert.match(got, /event: sample\ndata: /);
+  } finally {
+    unpublish('threadTest');
+    await s.close();
+    await s.close();
+  }
+});
+
+test('options are validated here, before a thread starts; what cannot cross threads is refused by name', async () => {
+  await assert.rejects(startDebugServerThread({ host: '0.0.0.0', port: 0 }), (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, 'ERR_MEMSTATS_INVALID_OPTION');
+    assert.match(err.message, /"token"/);
+    return true;
+  });
+  await assert.rejects(startDebugServerThread({ port: 70000 }), RangeError);
+  await assert.rejects(startDebugServerThread({ routes: [] } as never), (err: NodeJS.ErrnoException) => {
+    assert.ok(err instanceof TypeError);
+    assert.match(err.message, /"routes"/);
+    return true;
+  });
+});
+
+test('a taken port rejects with the system error; a thread that dies does not take the host with it', async () => {
+  const a = await startDebugServerThread({ port: 0, unref: true });
+  try {
+    await assert.rejects(startDebugServerThread({ port: a.port }), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+    await a.worker.terminate();
+    // The host runs on, and close() still resolves.
+    await a.close();
+    await assert.rejects(fetch(`${a.url}/metrics`));
+  } finally {
+    await a.close();
+  }
+});
