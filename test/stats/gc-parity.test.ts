@@ -75,9 +75,13 @@ test('above 20 GCs a second totalAlloc is sampled: it says how much it extrapola
   const { all, result } = runChild('sampled', '--trace-gc-nvp');
   const v8Allocated = v8AllocatedInWindow(all);
   const err = (result.totalAlloc - v8Allocated) / v8Allocated;
+  const rate = (result.numGC * 1000) / result.windowMs;
   t.diagnostic(
-    `V8 accounted ${v8Allocated} bytes, memstats totalAlloc ${result.totalAlloc} (${result.estimated} extrapolated): ${(err * 100).toFixed(3)}%`,
+    `V8 accounted ${v8Allocated} bytes, memstats totalAlloc ${result.totalAlloc} (${result.estimated} extrapolated): ${(err * 100).toFixed(3)}%; ${result.numGC} GCs in ${result.windowMs} ms`,
   );
-  assert.ok(result.estimated > 0.5 * v8Allocated, `most of a 3 s GC-heavy window is extrapolated (${result.estimated} of ${v8Allocated})`);
+  assert.ok(
+    result.estimated > 0.5 * v8Allocated,
+    `most of a 3 s GC-heavy window is extrapolated (${result.estimated} of ${v8Allocated}; ${result.numGC} GCs in ${result.windowMs} ms = ${rate.toFixed(1)}/s)`,
+  );
   assert.ok(Math.abs(err) <= 0.1, `memstats totalAlloc ${result.totalAlloc} vs V8 ${v8Allocated}: ${(err * 100).toFixed(2)}%`);
 });
