@@ -259,11 +259,15 @@ class StallMonitor {
   }
 }
 
+/** This module's URL as V8's profiler reports it: samples with a frame of it are the monitor's own work. */
+const SELF_URL = import.meta.url;
+
 /**
  * stallAttributor returns a function that turns a stall window (in `profile`'s
  * clock) into a Stall: the distinct stacks (leaf first) of the profile's
- * samples taken during the window, with how many samples each. Used in-process
- * and for attached processes (attach/remote-profiles).
+ * samples taken during the window, with how many samples each — samples in
+ * this module's own code (a rotation that ran into the window) left out. Used
+ * in-process and for attached processes (attach/remote-profiles).
  */
 export function stallAttributor(profile: V8CpuProfile): (window: StallWindow) => Stall {
   const samples = profile.samples ?? [];
@@ -293,6 +297,15 @@ export function stallAttributor(profile: V8CpuProfile): (window: StallWindow) =>
     stackCache.set(id, s);
     return s;
   };
+  const ownCache = new Map<number, boolean>();
+  const isOwn = (id: number): boolean => {
+    let own = ownCache.get(id);
+    if (own !== undefined) return own;
+    own = false;
+    for (let cur: number | undefined = id; cur !== undefined && !own; cur = parentOf.get(cur)) own = byId.get(cur)?.callFrame.url === SELF_URL;
+    ownCache.set(id, own);
+    return own;
+  };
   return (w) => {
     // Samples are in time order: binary search the window's first sample.
     let lo = 0;
@@ -303,7 +316,11 @@ export function stallAttributor(profile: V8CpuProfile): (window: StallWindow) =>
       else hi = mid;
     }
     const counts = new Map<number, number>();
-    for (let i = lo; i < ts.length && ts[i] <= w.endUs; i++) counts.set(samples[i], (counts.get(samples[i]) ?? 0) + 1);
+    for (let i = lo; i < ts.length && ts[i] <= w.endUs; i++) {
+      // The monitor's own work (a rotation that ran into the window) is not the application's stall.
+      if (isOwn(samples[i])) continue;
+      counts.set(samples[i], (counts.get(samples[i]) ?? 0) + 1);
+    }
     return {
       endedAtMs: w.endedAtMs,
       delayNs: w.delayNs,

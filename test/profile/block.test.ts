@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileBlock, startBlockProfile } from '../../src/profile/index.js';
-import { stallsToPprof } from '../../src/profile/block.js';
+import { stallAttributor, stallsToPprof } from '../../src/profile/block.js';
 import { needTool } from '../helpers/tools.js';
 import { describe, goPprof, readProfile, runFixture, topRows } from './pprof-tool.js';
 
@@ -111,4 +111,26 @@ suite('block profile in process', () => {
     assert.deepEqual(at('nextTask'), [0, 25e6]);
     assert.deepEqual(at('(no samples)'), [1, 70e6]);
   });
+});
+
+test("a stall's stacks leave out the monitor's own rotation that ran into its window", () => {
+  const own = new URL('../../src/profile/block.js', import.meta.url).href;
+  const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+    id,
+    callFrame: { functionName, scriptId: 1, url, lineNumber: 1, columnNumber: 1 },
+    children,
+  });
+  const profile = {
+    nodes: [frame(1, '(root)', '', [2, 4]), frame(2, 'handler', 'file:///app.js', [3]), frame(3, 'blockHere', 'file:///app.js'), frame(4, 'flush', own, [5]), frame(5, '#rotate', own)],
+    startTime: 1000,
+    endTime: 2000,
+    // Four samples in the app, then six in the monitor's rotation, all inside the window.
+    samples: [3, 3, 3, 3, 5, 5, 5, 5, 5, 5],
+    timeDeltas: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10],
+  };
+  const stall = stallAttributor(profile)({ startUs: 1000, endUs: 1200, delayNs: 200_000, endedAtMs: 0 });
+  assert.deepEqual(
+    stall.stacks.map((st) => [st.frames.map((f) => f.name), st.samples]),
+    [[['blockHere', 'handler'], 4]],
+  );
 });
