@@ -24,7 +24,7 @@ import { isMainThread } from 'node:worker_threads';
 import { getGCTracker } from '../stats/gc-tracker.js';
 import { watchGC, type Watcher } from '../report/console.js';
 import { startRecording, type Recording } from '../export/recorder.js';
-import { startDebugServer, type DebugEndpoint } from '../server/server.js';
+import type { DebugEndpoint, DebugServerOptions } from '../server/server.js';
 import { startDebugServerThread } from '../server/thread-server.js';
 import { isLoopbackHost } from '../server/http.js';
 import { loadProfiles } from '../server/profile-api.js';
@@ -99,6 +99,17 @@ export function parseAddr(value: string): ParsedAddr | undefined {
   const port = Number(portText);
   if (port > 65535 || host.length === 0 || /\s/.test(host)) return undefined;
   return { host, port };
+}
+
+/**
+ * The debug server on the application's thread, loaded only when asked for: with
+ * the server in its worker, the application's isolate loads no HTTP routes,
+ * prom-client or dashboard code (loading them alone cost a saturated server
+ * ~1 % of its requests, docs/benchmarks.md).
+ */
+async function startOnMainThread(options: DebugServerOptions): Promise<DebugEndpoint> {
+  const { startDebugServer } = await import('../server/server.js');
+  return startDebugServer(options);
 }
 
 /** Errors of listen() itself (and of option validation), not of the thread serving. */
@@ -187,7 +198,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     } else {
       const serverOptions = { host: addr.host, port: addr.port, unref: true, ...(options.token !== undefined ? { token: options.token } : {}) };
       try {
-        if (options.serverThread === 'main') server = await startDebugServer(serverOptions);
+        if (options.serverThread === 'main') server = await startOnMainThread(serverOptions);
         else {
           try {
             server = await startDebugServerThread(serverOptions);
@@ -195,7 +206,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
             // A listen error is the address's problem wherever we serve from; anything else is the thread's.
             if (LISTEN_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) throw err;
             problem(`memstats: debug server thread not started (${describe(err)}); serving from the main thread`);
-            server = await startDebugServer(serverOptions);
+            server = await startOnMainThread(serverOptions);
           }
         }
         try {

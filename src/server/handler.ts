@@ -20,7 +20,10 @@ import { localBackend, type DebugBackend } from './backend.js';
 import { defaultRoutes, RouteTable, type Route, type RouteContext } from './routes.js';
 import { HttpError, TokenCheck, hostOfHeader, isLoopbackHost, oneLine, serveError } from './http.js';
 import { registerPrometheusMetrics, type PrometheusMetrics } from '../export/prometheus.js';
-import { booleanOption, invalidOption, numberOption, optionsObject } from '../internal/validate.js';
+import { optionsObject } from '../internal/validate.js';
+import { resolveHandlerOptions } from './options.js';
+
+export { resolveHandlerOptions, type ResolvedHandlerOptions } from './options.js';
 
 /** Options of createDebugHandler (and of startDebugServer). */
 export interface DebugHandlerOptions {
@@ -58,30 +61,6 @@ export interface DebugHandler {
   readonly prometheus: PrometheusMetrics;
   /** close aborts captures in progress and releases the default backend. Calling it twice is harmless. */
   close(): Promise<void>;
-}
-
-/** Resolved, validated handler options. */
-export interface ResolvedHandlerOptions {
-  token: string | undefined;
-  maxProfileSeconds: number;
-}
-
-/** Validates the options shared by createDebugHandler and startDebugServer. */
-export function resolveHandlerOptions(o: Partial<DebugHandlerOptions>): ResolvedHandlerOptions {
-  const token = o.token;
-  if (token !== undefined) {
-    if (typeof token !== 'string') throw invalidOption('type', 'token', token, 'a non-empty string');
-    if (token.length === 0) throw invalidOption('range', 'token', token, 'a non-empty string');
-  }
-  const maxProfileSeconds = numberOption('maxProfileSeconds', o.maxProfileSeconds, 300, { integer: true, min: 1, max: 3600 });
-  if (o.routes !== undefined && (!Array.isArray(o.routes) || o.routes.some((r) => !r || typeof r.path !== 'string' || typeof r.handle !== 'function' || !Array.isArray(r.methods)))) {
-    throw invalidOption('type', 'routes', o.routes, 'an array of routes ({ methods, path, handle })');
-  }
-  if (o.backend !== undefined && (typeof o.backend !== 'object' || o.backend === null || typeof (o.backend as DebugBackend).readMetrics !== 'function')) {
-    throw invalidOption('type', 'backend', o.backend, 'a DebugBackend');
-  }
-  booleanOption('compatibleMetrics', o.compatibleMetrics, true);
-  return { token, maxProfileSeconds };
 }
 
 /** Maps a failure to [status, reason]; undefined when the client is gone (nothing to answer). */

@@ -13,10 +13,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createDebugHandler, resolveHandlerOptions, type DebugHandler, type DebugHandlerOptions, type ResolvedHandlerOptions } from './handler.js';
-import { isLoopbackHost, serveError } from './http.js';
+import { createDebugHandler, type DebugHandler, type DebugHandlerOptions } from './handler.js';
+import { resolveServerOptions } from './options.js';
+
+export { resolveServerOptions, type ResolvedServerOptions } from './options.js';
+import { serveError } from './http.js';
 import { localBackend } from './backend.js';
-import { booleanOption, invalidOption, numberOption, optionsObject, type CodedError } from '../internal/validate.js';
+import { optionsObject, type CodedError } from '../internal/validate.js';
 
 /** Options of startDebugServer. */
 export interface DebugServerOptions extends DebugHandlerOptions {
@@ -48,26 +51,6 @@ export interface DebugServer extends DebugEndpoint {
   readonly server: http.Server;
   /** The request handler it serves (routes, prometheus registration). */
   readonly handler: DebugHandler;
-}
-
-/** Resolved, validated server options. */
-export interface ResolvedServerOptions extends ResolvedHandlerOptions {
-  host: string;
-  port: number;
-  unref: boolean;
-}
-
-/** Validates the options of startDebugServer (and of startDebugServerThread). */
-export function resolveServerOptions(o: Partial<DebugServerOptions>): ResolvedServerOptions {
-  const host = o.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host.length === 0) throw invalidOption('type', 'host', host, 'a non-empty string (an IP address or host name)');
-  const port = numberOption('port', o.port, 6060, { integer: true, min: 0, max: 65535 });
-  const unref = booleanOption('unref', o.unref, false);
-  const handler = resolveHandlerOptions(o);
-  if (!isLoopbackHost(host) && handler.token === undefined) {
-    throw invalidOption('range', 'token', handler.token, `a non-empty string when host is not a loopback address (host ${JSON.stringify(host)}): the endpoints expose profiles, heap contents and the command line`);
-  }
-  return { ...handler, host, port, unref };
 }
 
 /**

@@ -21,7 +21,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { localBackend } from './backend.js';
-import { resolveServerOptions, type DebugEndpoint, type DebugServerOptions } from './server.js';
+import type { DebugEndpoint, DebugServerOptions } from './server.js';
+import { resolveServerOptions } from './options.js';
 import { fromWire, serveBackend, type WireError } from './thread-backend.js';
 import { booleanOption, invalidOption, optionsObject } from '../internal/validate.js';
 
