@@ -167,6 +167,16 @@ export class GCTracker {
   /** The profiler measures this window to calibrate (started after a sampling period). */
   private allocCalibrating = false;
   private allocSamplingSinceMs = 0;
+  /**
+   * The last sampling period, [from, to) in performance.now() ms: a cycle is
+   * extrapolated when it *ended* in it, whenever its entry arrives. Entries come
+   * a loop turn or two after their GC, and the profiler has measured a GC that
+   * ended before a rotation — so a cycle that ended before sampling began is
+   * not counted twice, and one that ended before a measured window began is
+   * not left out.
+   */
+  private allocSampledFromMs = Infinity;
+  private allocSampledToMs = Infinity;
   private allocBytesPerCycle = 0;
   /** Bytes of totalAlloc extrapolated (cycles × mean bytes per cycle) rather than measured. */
   allocEstimatedBytes = 0;
@@ -194,6 +204,8 @@ export class GCTracker {
     this.allocAccounting = allocAccountingFromEnv();
     this.allocSampling = false;
     this.allocCalibrating = false;
+    this.allocSampledFromMs = Infinity;
+    this.allocSampledToMs = Infinity;
     this.rotatedAtMs = this.startedAtMs;
     this.profiler = new v8.GCProfiler();
     this.profiler.start();
@@ -249,11 +261,12 @@ export class GCTracker {
       }
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
-      if (this.allocSampling) {
+      const endMs = e.startTime + e.duration;
+      if (endMs >= this.allocSampledFromMs && endMs < this.allocSampledToMs) {
         this.allocatedBytes += this.allocBytesPerCycle;
         this.allocEstimatedBytes += this.allocBytesPerCycle;
       }
-      const endNs = (performance.timeOrigin + e.startTime + e.duration) * 1e6;
+      const endNs = (performance.timeOrigin + endMs) * 1e6;
       const slot = this.numGC % RING;
       this.pauseNsRing[slot] = pause;
       this.pauseEndRing[slot] = endNs;
@@ -293,6 +306,7 @@ export class GCTracker {
       // Measure a window again. The cycle in progress is counted from here
       // (its part before now was covered by the previous cycles' estimate).
       this.allocSampling = false;
+      this.allocSampledToMs = now;
       this.allocCalibrating = true;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
       this.rotatedAtMs = now;
@@ -343,6 +357,8 @@ export class GCTracker {
     this.allocBytesPerCycle = Math.round(measured / cycles);
     this.allocSampling = true;
     this.allocSamplingSinceMs = now;
+    this.allocSampledFromMs = now;
+    this.allocSampledToMs = Infinity;
   }
 
   /**
