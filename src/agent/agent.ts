@@ -25,7 +25,7 @@ import { getGCTracker } from '../stats/gc-tracker.js';
 import { watchGC, type Watcher } from '../report/console.js';
 import { startRecording, type Recording } from '../export/recorder.js';
 import type { DebugEndpoint, DebugServerOptions } from '../server/server.js';
-import { startDebugServerThread } from '../server/thread-server.js';
+import { startDebugServerThread, type DebugServerThread } from '../server/thread-server.js';
 import { isLoopbackHost } from '../server/http.js';
 import { loadProfiles } from '../server/profile-api.js';
 
@@ -153,6 +153,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     }
   };
   let server: DebugEndpoint | undefined;
+  let stopped = false;
   let watcher: Watcher | undefined;
   let recording: Recording | undefined;
 
@@ -209,6 +210,11 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
             server = await startOnMainThread(serverOptions);
           }
         }
+        const thread = (server as Partial<DebugServerThread>).worker;
+        // A thread that dies later (a crash, its heap limit) takes only the debug server with it: say so once.
+        thread?.once('exit', (code) => {
+          if (!stopped) problem(`memstats: debug server thread ended (exit code ${code}); ${server?.url} no longer answers`);
+        });
         try {
           log(`memstats: debug server on ${server.url}/debug/pprof/`);
         } catch {
@@ -229,7 +235,6 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     }
   }
 
-  let stopped = false;
   return {
     server,
     problems,

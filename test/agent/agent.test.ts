@@ -150,14 +150,31 @@ test('parseAddr and agentOptionsFromEnv', async () => {
     gcLog: true,
     recordPath: 'r',
   });
+  assert.equal(agentOptionsFromEnv({ MEMSTATS_SERVER_THREAD: 'main' }).serverThread, 'main');
   const lines: string[] = [];
   const agent = await startAgent({ addr: ':0', log: (l) => lines.push(l) });
   try {
     assert.ok(agent.server);
     assert.deepEqual(agent.problems, []);
     assert.equal(lines.length, 1);
+    // The server runs in a worker thread; if that thread dies, the agent says so once and the program runs on.
+    const worker = (agent.server as { worker?: import('node:worker_threads').Worker }).worker;
+    assert.ok(worker, 'the agent serves from a worker thread');
+    await worker.terminate();
+    for (let i = 0; i < 50 && agent.problems.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(agent.problems.length, 1);
+    assert.match(agent.problems[0], /^memstats: debug server thread ended \(exit code \d+\); http:\/\/127\.0\.0\.1:\d+ no longer answers$/);
   } finally {
     await agent.stop();
     await agent.stop();
+  }
+  // On the main thread when asked.
+  const main = await startAgent({ addr: ':0', serverThread: 'main', log: () => {} });
+  try {
+    assert.ok(main.server);
+    assert.equal((main.server as { worker?: unknown }).worker, undefined);
+    assert.equal((await fetch(`${main.server.url}/debug/pprof/cmdline`)).status, 200);
+  } finally {
+    await main.stop();
   }
 });
