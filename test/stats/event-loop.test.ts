@@ -10,13 +10,16 @@ const idle = fileURLToPath(new URL('../fixtures/stats/idle-loop.js', import.meta
 const busyLoop = fileURLToPath(new URL('../fixtures/stats/busy-loop.js', import.meta.url));
 
 for (const resolutionMs of [1, 10, 100]) {
-  test(`an idle process reads event-loop delay p50 < 1 ms at ${resolutionMs} ms resolution`, async (t) => {
+  // Net of the resolution, an idle loop reads ≈ 0 where Node's histogram reads the resolution itself
+  // (10 or 100 ms). The bound leaves room for a loaded machine's scheduling (1.27 ms seen once in CI,
+  // with every core busy) and stays 4× under the 10 ms it guards against.
+  test(`an idle process reads event-loop delay p50 < 2.5 ms at ${resolutionMs} ms resolution`, async (t) => {
     const { stdout } = await run(process.execPath, [idle, String(resolutionMs), resolutionMs === 100 ? '3000' : '1500']);
     const s = JSON.parse(stdout);
     t.diagnostic(`p50 ${(s.delayP50Ns / 1e6).toFixed(3)} ms, p99 ${(s.delayP99Ns / 1e6).toFixed(3)} ms over ${s.delayCount} readings`);
     assert.equal(s.resolutionMs, resolutionMs);
     assert.ok(s.delayCount >= 10, `only ${s.delayCount} readings`);
-    assert.ok(s.delayP50Ns < 1e6, `p50 ${s.delayP50Ns} ns`);
+    assert.ok(s.delayP50Ns < 2.5e6, `p50 ${s.delayP50Ns} ns`);
     assert.ok(s.utilization >= 0 && s.utilization < 0.5, `idle utilization ${s.utilization}`);
   });
 }
