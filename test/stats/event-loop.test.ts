@@ -61,8 +61,10 @@ test('a stall in a long-busy loop is measured in full, and the monitor backs off
   assert.ok(busy.delayCount >= 150, `${busy.delayCount} measurements in 2.5 s at 10 ms`);
   assert.ok(busy.delayStddevNs > 1e6 && busy.delayStddevNs < busy.delayMaxNs, `stddev ${busy.delayStddevNs} ns`);
   assert.ok(busy.utilization > 0.8, `utilization ${busy.utilization}`);
-  // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~20.
-  assert.ok(idle.delayCount < 60, `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`);
+  // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~20. On a machine with every
+  // core busy a late tick (> 1 ms) counts as busy and brings the timer back to 10 ms for a while
+  // (63 seen once in CI), so the bound is a third of the 300 it guards against.
+  assert.ok(idle.delayCount < 100, `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`);
   // Nothing of the busy period's 122 ms stall leaks into the idle window. (An idle
   // timer can still be a few ms late when other processes load the machine: 7.6 ms
   // seen under the parallel test run.)
