@@ -16,7 +16,8 @@
  *   (`readMemStats()`, a sample). Running, it costs a saturated HTTP server
  *   ~3 % of its requests at 150 GCs a second (bench/agent-overhead.ts), so above
  *   {@link ALLOC_EXACT_MAX_RATE} GCs a second it runs 1 s in every
- *   {@link ALLOC_SAMPLE_EVERY_MS} ms: in between, each GC cycle adds the mean
+ *   {@link ALLOC_SAMPLE_EVERY_MS} ms (and again as soon as V8 resizes the young
+ *   generation, which changes the bytes per scavenge): in between, each GC cycle adds the mean
  *   bytes per cycle of the last measured second, and `allocEstimatedBytes` says
  *   how much of totalAlloc came that way (`MEMSTATS_ALLOC=exact` keeps it
  *   running).
@@ -82,6 +83,12 @@ interface GCProfilerEntry {
 
 /** GCProfiler gcTypes that are whole cycles (what the observer counts as minor/major). */
 const CYCLE_TYPES = new Set(['Scavenge', 'MinorMarkCompact', 'MinorMarkSweep', 'MarkSweepCompact']);
+
+/** Committed bytes of V8's young generation (new space). */
+function newSpaceBytes(): number {
+  for (const sp of v8.getHeapSpaceStatistics()) if (sp.space_name === 'new_space') return sp.space_size;
+  return 0;
+}
 
 function allocAccountingFromEnv(): AllocAccounting {
   return process.env.MEMSTATS_ALLOC === 'exact' ? 'exact' : 'auto';
@@ -175,6 +182,8 @@ export class GCTracker {
    * not counted twice, and one that ended before a measured window began is
    * not left out.
    */
+  /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
+  private allocNewSpaceBytes = 0;
   private allocSampledFromMs = Infinity;
   private allocSampledToMs = Infinity;
   private allocBytesPerCycle = 0;
@@ -302,7 +311,11 @@ export class GCTracker {
     if (!this.running) return;
     const now = performance.now();
     if (this.allocSampling) {
-      if (now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS) return;
+      // Bytes per scavenge follow the young generation's size, which V8 changes
+      // as it goes: a resize ends the sampling period early (one read a second at most).
+      if (now - this.rotatedAtMs < ROTATE_EVERY_MS && now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS) return;
+      this.rotatedAtMs = now;
+      if (now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS && newSpaceBytes() === this.allocNewSpaceBytes) return;
       // Measure a window again. The cycle in progress is counted from here
       // (its part before now was covered by the previous cycles' estimate).
       this.allocSampling = false;
@@ -357,6 +370,7 @@ export class GCTracker {
     this.allocBytesPerCycle = Math.round(measured / cycles);
     this.allocSampling = true;
     this.allocSamplingSinceMs = now;
+    this.allocNewSpaceBytes = newSpaceBytes();
     this.allocSampledFromMs = now;
     this.allocSampledToMs = Infinity;
   }
