@@ -304,8 +304,8 @@ export class GCTracker {
   /**
    * rotate folds the GC profiler's statistics into allocatedBytes (cost ~6 µs +
    * ~11 µs per GC held), and switches between measuring throughout and sampling
-   * (see the module comment). While sampling it only checks whether the next
-   * measured window is due.
+   * (see the module comment). While sampling it only checks, at most once a
+   * second, whether the next measured window is due (10 s, or a young-generation resize).
    */
   rotate(): void {
     if (!this.running) return;
@@ -322,7 +322,6 @@ export class GCTracker {
       this.allocSampledToMs = now;
       this.allocCalibrating = true;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
-      this.rotatedAtMs = now;
       this.profiler = new v8.GCProfiler();
       this.profiler.start();
       return;
