@@ -15,6 +15,7 @@ import { booleanOption, invalidOption, numberOption } from '../internal/validate
 export interface ResolvedHandlerOptions {
   token: string | undefined;
   maxProfileSeconds: number;
+  compatibleMetrics: boolean;
 }
 
 /** Validates the options shared by createDebugHandler and startDebugServer. */
@@ -31,8 +32,8 @@ export function resolveHandlerOptions(o: Partial<DebugHandlerOptions>): Resolved
   if (o.backend !== undefined && (typeof o.backend !== 'object' || o.backend === null || typeof (o.backend as DebugBackend).readMetrics !== 'function')) {
     throw invalidOption('type', 'backend', o.backend, 'a DebugBackend');
   }
-  booleanOption('compatibleMetrics', o.compatibleMetrics, true);
-  return { token, maxProfileSeconds };
+  const compatibleMetrics = booleanOption('compatibleMetrics', o.compatibleMetrics, true);
+  return { token, maxProfileSeconds, compatibleMetrics };
 }
 
 /** Resolved, validated server options. */

@@ -24,7 +24,7 @@ import { localBackend } from './backend.js';
 import type { DebugEndpoint, DebugServerOptions } from './server.js';
 import { resolveServerOptions } from './options.js';
 import { fromWire, serveBackend, type WireError } from './thread-backend.js';
-import { booleanOption, invalidOption, optionsObject } from '../internal/validate.js';
+import { invalidOption, optionsObject } from '../internal/validate.js';
 
 /** Options of startDebugServerThread: those of startDebugServer that can cross threads. */
 export type DebugServerThreadOptions = Omit<DebugServerOptions, 'backend' | 'routes' | 'registry'>;
@@ -58,11 +58,10 @@ export async function startDebugServerThread(options?: DebugServerThreadOptions)
     if (o[name] !== undefined) throw invalidOption('type', name, o[name], 'undefined: a worker-thread server cannot take functions or objects of this thread (use startDebugServer)');
   }
   const r = resolveServerOptions(o);
-  const compatibleMetrics = booleanOption('compatibleMetrics', o.compatibleMetrics, true);
   const backend = localBackend({ keepAlive: !r.unref });
   const worker = new Worker(new URL('./thread-main.js', import.meta.url), {
     workerData: {
-      options: { host: r.host, port: r.port, maxProfileSeconds: r.maxProfileSeconds, compatibleMetrics, ...(r.token !== undefined ? { token: r.token } : {}) },
+      options: { host: r.host, port: r.port, maxProfileSeconds: r.maxProfileSeconds, compatibleMetrics: r.compatibleMetrics, ...(r.token !== undefined ? { token: r.token } : {}) },
       pid: process.pid,
     },
     // Not the application's flags: --import memstats/register, --require hooks, inspector ports.
@@ -84,7 +83,7 @@ export async function startDebugServerThread(options?: DebugServerThreadOptions)
   try {
     listening = await new Promise((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
-        if (m?.t === 'listening') done(() => resolve(m));
+        if (m?.t === 'listening') done(() => resolve({ url: m.url, host: m.host, port: m.port }));
         else if (m?.t === 'failed') done(() => reject(fromWire(m.error)));
       };
       const onError = (err: Error) => done(() => reject(err));
