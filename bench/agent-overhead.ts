@@ -5,6 +5,7 @@
 //   control    nothing again: its ratio to the paired "none" run is the noise floor
 //   memstats   the memstats agent (node --import memstats/register), /metrics scraped every second
 //   memstats-main  the same with MEMSTATS_SERVER_THREAD=main: the debug server on the application's thread
+//   memstats-normal  the same with MEMSTATS_SERVER_PRIORITY=normal: its thread not lowered to nice 19
 //   prom       prom-client collectDefaultMetrics() + /metrics on the app server, scraped every second
 //   otel       @opentelemetry/instrumentation-runtime-node + an sdk-metrics reader collecting every second
 //   spin-req   calibration: a known cost of 1 µs of busy CPU per request (~1.5% of this server's ~65 µs)
@@ -18,7 +19,10 @@
 // With --paired, instead: each variant's server and a "none" server share CPU 1 and are loaded at the same
 // time (one autocannon each); the scheduler splits the core between them, so the ratio of requests each
 // served is the ratio of their costs per request, and the machine's drift moves both alike (control: ±2–3%).
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired]
+// With --latency, instead: an open-loop load at a fixed --rate (requests due on a clock, each timed from when it
+// was due, to the µs) with the 1 s scrape, after --warmup seconds that include the first scrapes; each variant
+// next to a fresh "none" run. Its p99 and p99.9 answer "what does a scrape do to the application's tail latency".
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4]]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,11 +33,11 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRun, median, messageFrom, noneCells, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
-type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
+type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
 const VARIANTS: Variant[] = ['control', 'memstats', 'prom', 'otel'];
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
@@ -42,7 +46,7 @@ async function serve(variant: Variant): Promise<void> {
   let metricsPath: ((res: import('node:http').ServerResponse) => Promise<void>) | undefined;
   let render: (() => Promise<string>) | undefined;
   let scrapeUrl: string | undefined;
-  if (variant === 'memstats' || variant === 'memstats-main') {
+  if (variant.startsWith('memstats')) {
     // Loaded by --import already: this resolves to the same agent.
     const { agent } = (await import(REGISTER)) as typeof import('../src/agent/register.js');
     const a = await agent;
@@ -144,10 +148,11 @@ interface RunResult extends LoadResult {
 
 function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
   const self = fileURLToPath(import.meta.url);
-  const agent = variant === 'memstats' || variant === 'memstats-main';
+  const agent = variant.startsWith('memstats');
   const nodeArgs = [...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
   const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
   if (variant === 'memstats-main') env.MEMSTATS_SERVER_THREAD = 'main';
+  if (variant === 'memstats-normal') env.MEMSTATS_SERVER_PRIORITY = 'normal';
   if (profileTo) env.MEMSTATS_BENCH_PROFILE = profileTo;
   return spawnNode(nodeArgs, pin, { stdio: ['ignore', 'inherit', 'ignore', 'ipc'], env });
 }
@@ -246,20 +251,88 @@ async function run(variant: Variant, seconds: number, connections: number, pin: 
   return { ...res, scrapesMs, attribution };
 }
 
-/** Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart) and in-process render time. */
-async function latency(variant: 'memstats' | 'memstats-main' | 'prom', pin: boolean): Promise<{ clientMs: number[]; renderMs: number[] }> {
+interface LatencyResult extends LoadResult {
+  p50Ms: number;
+  p999Ms: number;
+}
+
+/**
+ * latencyRun: one open-loop run against a fresh server of `variant`, its
+ * /metrics scraped every second from the start of the warm-up (so the first,
+ * cold scrapes fall outside the measured window).
+ */
+async function latencyRun(variant: Variant, rate: number, warmupSeconds: number, seconds: number, pin: boolean): Promise<LatencyResult> {
+  const child = startServer(variant, pin);
+  const exited = once(child, 'exit');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
+    if (scrapeUrl !== '-') timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+    const r = await openLoopLoad(Number(port), {
+      rate,
+      warmMs: warmupSeconds * 1000,
+      measureMs: seconds * 1000,
+      onMeasure: () => child.send('mark'),
+    });
+    clearInterval(timer);
+    child.send('report');
+    const report = JSON.parse(await messageFrom(child, (m) => m.startsWith('{'))) as { cpuUs: number };
+    const l = r.latenciesMs;
+    return {
+      rps: l.length / seconds,
+      p99Ms: sortedQuantile(l, 0.99),
+      p50Ms: sortedQuantile(l, 0.5),
+      p999Ms: sortedQuantile(l, 0.999),
+      cpuUsPerReq: report.cpuUs / Math.max(1, l.length),
+    };
+  } finally {
+    clearInterval(timer);
+    child.kill();
+    await exited;
+  }
+}
+
+/** latencyRuns: every variant next to a fresh "none" run, open loop at `rate`; a table of tail latencies. */
+async function latencyRuns(variants: Variant[], rounds: number, rate: number, warmupSeconds: number, seconds: number, pin: boolean): Promise<void> {
+  console.log(`Open loop at ${rate} requests/s, ${warmupSeconds} s warm-up then ${seconds} s measured, /metrics scraped every second; each variant next to a fresh "none" run.`);
+  const { none, results } = await runPaired(variants, rounds, (x) => latencyRun(x, rate, warmupSeconds, seconds, pin), (r, x, res) => {
+    console.error(`  round ${r + 1} ${x}: p50 ${res.p50Ms.toFixed(3)} p99 ${res.p99Ms.toFixed(3)} p99.9 ${res.p999Ms.toFixed(3)} ms, ${res.cpuUsPerReq.toFixed(1)} µs CPU/req`);
+  });
+  const m = median;
+  const tail = (runs: LatencyResult[]) => `${m(runs.map((x) => x.p50Ms)).toFixed(3)} | ${m(runs.map((x) => x.p999Ms)).toFixed(3)}`;
+  console.log(`\n${pairedHeader(['p50 ms', 'p99.9 ms', 'p99.9 × none'])}`);
+  console.log(`| none | ${noneCells(none)} | ${tail(none)} | 1 |`);
+  for (const v of variants) {
+    const e = results.get(v)!;
+    const p999 = e.runs.map((x, i) => x.p999Ms / e.nones[i].p999Ms);
+    console.log(`| ${v} | ${variantCells(e)} | ${tail(e.runs)} | ${m(p999).toFixed(2)} |`);
+  }
+}
+
+/**
+ * Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart), the
+ * same for the application's own trivial route (`GET /`, the floor of this
+ * machine: HTTP, loopback and the scheduler, with nothing to compute), and the
+ * in-process render time.
+ */
+async function latency(variant: 'memstats' | 'memstats-main' | 'prom', pin: boolean): Promise<{ clientMs: number[]; floorMs: number[]; renderMs: number[] }> {
   const child = startServer(variant, pin);
   try {
-    const [, , scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
-    for (let i = 0; i < 50; i++) await scrape(scrapeUrl);
-    const clientMs: number[] = [];
-    for (let i = 0; i < 1000; i++) {
-      clientMs.push(await scrape(scrapeUrl));
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
+    const series = async (url: string): Promise<number[]> => {
+      for (let i = 0; i < 50; i++) await scrape(url);
+      const ms: number[] = [];
+      for (let i = 0; i < 1000; i++) {
+        ms.push(await scrape(url));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      return ms;
+    };
+    const clientMs = await series(scrapeUrl);
+    const floorMs = await series(`http://127.0.0.1:${port}/`);
     child.send('render');
     const { render } = JSON.parse(await messageFrom(child, (m) => m.startsWith('{"render"'))) as { render: number[] };
-    return { clientMs, renderMs: render };
+    return { clientMs, floorMs, renderMs: render };
   } finally {
     child.kill();
   }
@@ -299,6 +372,9 @@ async function main(): Promise<void> {
       variants: { type: 'string', default: VARIANTS.join(',') },
       attribute: { type: 'boolean', default: false },
       paired: { type: 'boolean', default: false },
+      latency: { type: 'boolean', default: false },
+      rate: { type: 'string', default: '5000' },
+      warmup: { type: 'string', default: '4' },
     },
   });
   if (values.serve) {
@@ -313,6 +389,10 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, pin);
+    return;
+  }
+  if (values.latency) {
+    await latencyRuns(variants, rounds, Number(values.rate), Number(values.warmup), seconds, pin);
     return;
   }
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');
@@ -353,9 +433,9 @@ async function main(): Promise<void> {
   }
   const latVariants = variants.filter((v): v is 'memstats' | 'memstats-main' | 'prom' => v === 'memstats' || v === 'memstats-main' || v === 'prom');
   if (latVariants.length) {
-    console.log('\n/metrics on an idle server: 1,000 scrapes 2 ms apart (client-observed, HTTP included), and 1,000 renders in the process');
-    console.log('| variant | scrape median ms | scrape p99 ms | render median ms | render p99 ms | bytes |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log('\n/metrics on an idle server: 1,000 scrapes 2 ms apart (client-observed, HTTP included), the same for the application\'s trivial route (the floor), and 1,000 renders in the process');
+    console.log('| variant | scrape median ms | scrape p99 ms | floor median ms | floor p99 ms | render median ms | render p99 ms | bytes |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const v of latVariants) {
       const l = await latency(v, pin);
       const child = startServer(v, pin);
@@ -366,7 +446,8 @@ async function main(): Promise<void> {
       } finally {
         child.kill();
       }
-      console.log(`| ${v} | ${quantile(l.clientMs, 0.5).toFixed(3)} | ${quantile(l.clientMs, 0.99).toFixed(3)} | ${quantile(l.renderMs, 0.5).toFixed(3)} | ${quantile(l.renderMs, 0.99).toFixed(3)} | ${bytes} |`);
+      const q = (xs: number[]) => `${quantile(xs, 0.5).toFixed(3)} | ${quantile(xs, 0.99).toFixed(3)}`;
+      console.log(`| ${v} | ${q(l.clientMs)} | ${q(l.floorMs)} | ${q(l.renderMs)} | ${bytes} |`);
     }
   }
 }

@@ -3,6 +3,7 @@
 // runs, and the "each variant next to a fresh none run" pairing with its table.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { connect, type Socket } from 'node:net';
 
 const require = createRequire(import.meta.url);
 
@@ -111,6 +112,8 @@ export async function loadRun(
 /** The runs of one variant and their ratios to the "none" run beside each. */
 export interface PairedVariant<R extends LoadResult> {
   runs: R[];
+  /** The "none" run paired with each of `runs`. */
+  nones: R[];
   rps: number[];
   p99: number[];
   cpu: number[];
@@ -129,7 +132,7 @@ export async function runPaired<V extends string, R extends LoadResult>(
   log: (round: number, v: V | 'none', r: R) => void,
 ): Promise<{ none: R[]; results: Map<V, PairedVariant<R>> }> {
   const none: R[] = [];
-  const results = new Map<V, PairedVariant<R>>(variants.map((v) => [v, { runs: [], rps: [], p99: [], cpu: [] }]));
+  const results = new Map<V, PairedVariant<R>>(variants.map((v) => [v, { runs: [], nones: [], rps: [], p99: [], cpu: [] }]));
   for (let r = 0; r < rounds; r++) {
     // Rotate the order each round so no variant always runs first or last.
     const order = variants.map((_, i) => variants[(i + r) % variants.length]);
@@ -146,6 +149,7 @@ export async function runPaired<V extends string, R extends LoadResult>(
       none.push(b);
       const e = results.get(v)!;
       e.runs.push(a);
+      e.nones.push(b);
       e.rps.push(a.rps / b.rps);
       e.p99.push(a.p99Ms / b.p99Ms);
       e.cpu.push(a.cpuUsPerReq / b.cpuUsPerReq);
@@ -160,16 +164,19 @@ export function pairedHeader(extra: string[] = []): string {
   return `| ${cols.join(' | ')} |\n|---|${cols.slice(1).map(() => '---:').join('|')}|`;
 }
 
+/** A latency in ms as the tables show it: autocannon's whole ms as they are, finer ones to the µs. */
+const msCell = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3));
+
 /** The cells of the "none" row (without the leading `| none |` and trailing `|`). */
 export function noneCells(none: LoadResult[]): string {
   const m = median;
-  return `${m(none.map((x) => x.rps)).toFixed(0)} | 1 | ${m(none.map((x) => x.p99Ms))} | 1 | ${m(none.map((x) => x.cpuUsPerReq)).toFixed(1)} | 1`;
+  return `${m(none.map((x) => x.rps)).toFixed(0)} | 1 | ${msCell(m(none.map((x) => x.p99Ms)))} | 1 | ${m(none.map((x) => x.cpuUsPerReq)).toFixed(1)} | 1`;
 }
 
 /** The cells of a variant's row: medians of its runs and of its ratios to "none". */
 export function variantCells(e: PairedVariant<LoadResult>): string {
   const m = median;
-  return `${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${m(e.runs.map((x) => x.p99Ms))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)}`;
+  return `${m(e.runs.map((x) => x.rps)).toFixed(0)} | ${m(e.rps).toFixed(3)} | ${msCell(m(e.runs.map((x) => x.p99Ms)))} | ${m(e.p99).toFixed(2)} | ${m(e.runs.map((x) => x.cpuUsPerReq)).toFixed(1)} | ${m(e.cpu).toFixed(3)}`;
 }
 
 /**
@@ -217,4 +224,111 @@ export async function sharedCoreRuns<V extends string>(
     console.log(`| ${v} | ${median(xs).toFixed(3)} | ${xs[0].toFixed(3)}–${xs[xs.length - 1].toFixed(3)} |`);
   }
   return ratios;
+}
+
+/** Latencies of an open-loop run, ms, sorted, and how many requests were sent. */
+export interface OpenLoopResult {
+  latenciesMs: number[];
+  sent: number;
+}
+
+/**
+ * openLoopLoad sends GET / to a local HTTP/1.1 server at a fixed `rate` per
+ * second (open loop: a request's latency runs from when it was due, so a
+ * stalled server is charged for the requests waiting behind the stall — no
+ * coordinated omission), over `sockets` keep-alive connections. Latencies are
+ * timed with performance.now() (µs resolution; autocannon's are whole ms) and
+ * kept only for requests due after `warmMs`; `onMeasure` is called when that
+ * window starts. The response must carry Content-Length.
+ */
+export function openLoopLoad(port: number, o: { rate: number; warmMs: number; measureMs: number; sockets?: number; onMeasure?: () => void }): Promise<OpenLoopResult> {
+  const { rate, warmMs, measureMs } = o;
+  return new Promise((resolve, reject) => {
+    const request = Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    const latenciesMs: number[] = [];
+    const waiting: number[] = []; // due times of requests no connection was free for
+    const free: Array<(due: number) => void> = [];
+    const sockets: Socket[] = [];
+    let begin = 0;
+    let sent = 0;
+    let measuring = false;
+    let failed: Error | undefined;
+    for (let i = 0; i < (o.sockets ?? 64); i++) {
+      const s = connect(port, '127.0.0.1');
+      s.setNoDelay(true);
+      sockets.push(s);
+      let text = '';
+      let need = -1;
+      let due = 0;
+      let busy = false;
+      const send = (t: number): void => {
+        due = t;
+        busy = true;
+        s.write(request);
+      };
+      s.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        for (;;) {
+          if (need < 0) {
+            const end = text.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            const m = /content-length: *(\d+)/i.exec(text.slice(0, end));
+            if (!m) return void (failed ??= new Error('openLoopLoad: a response without Content-Length'));
+            need = end + 4 + Number(m[1]);
+          }
+          if (text.length < need) return;
+          text = text.slice(need);
+          need = -1;
+          if (due >= begin + warmMs) latenciesMs.push(performance.now() - due);
+          busy = false;
+          const next = waiting.shift();
+          if (next !== undefined) send(next);
+          else free.push(send);
+        }
+      });
+      s.on('error', (err) => void (failed ??= err));
+      // The server may close a connection left idle past its keep-alive timeout: drop it (an answer it owed is an error).
+      s.on('end', () => {
+        const at = free.indexOf(send);
+        if (at >= 0) free.splice(at, 1);
+        if (busy) failed ??= new Error('openLoopLoad: the server closed a connection with a request outstanding');
+        s.destroy();
+      });
+      s.on('connect', () => free.push(send));
+    }
+    const tick = (): void => {
+      const now = performance.now();
+      if (failed) {
+        for (const s of sockets) s.destroy();
+        return reject(failed);
+      }
+      if (!measuring && now - begin >= warmMs) {
+        measuring = true;
+        o.onMeasure?.();
+      }
+      if (now - begin >= warmMs + measureMs) {
+        for (const s of sockets) s.destroy();
+        return resolve({ latenciesMs: latenciesMs.sort((a, b) => a - b), sent });
+      }
+      const dueCount = Math.floor(((now - begin) * rate) / 1000);
+      for (; sent < dueCount; sent++) {
+        const t = begin + (sent * 1000) / rate;
+        const send = free.shift(); // the one idle longest: every connection stays in use
+        if (send) send(t);
+        else waiting.push(t);
+      }
+      setImmediate(tick);
+    };
+    // Connections first, then the clock.
+    setTimeout(() => {
+      begin = performance.now();
+      tick();
+    }, 200);
+  });
+}
+
+/** The q-quantile (0…1) of ascending `sorted`, NaN when empty. */
+export function sortedQuantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }

@@ -19,13 +19,15 @@
  *   collected objects too, for /debug/pprof/allocs.
  * - `MEMSTATS_SERVER_THREAD=main` — serve from the application's thread
  *   instead of a worker thread (default `worker`: server/thread-server.ts).
+ * - `MEMSTATS_SERVER_PRIORITY=normal` — leave the worker thread at the
+ *   program's priority (default `low`: nice 19 on Linux).
  */
 import { isMainThread } from 'node:worker_threads';
 import { getGCTracker } from '../stats/gc-tracker.js';
 import { watchGC, type Watcher } from '../report/console.js';
 import { startRecording, type Recording } from '../export/recorder.js';
 import type { DebugEndpoint, DebugServerOptions } from '../server/server.js';
-import { startDebugServerThread, type DebugServerThread } from '../server/thread-server.js';
+import { startDebugServerThread, type DebugServerThread, type ThreadPriority } from '../server/thread-server.js';
 import { isLoopbackHost } from '../server/http.js';
 import { loadProfiles } from '../server/profile-api.js';
 
@@ -53,6 +55,12 @@ export interface AgentOptions {
    * serves from the main thread and says so.
    */
   serverThread?: 'worker' | 'main';
+  /**
+   * Scheduling priority of the server's worker thread (default `low`: on Linux
+   * the lowest, so a scrape waits for the application rather than delaying
+   * its requests on a busy core; see startDebugServerThread).
+   */
+  serverPriority?: ThreadPriority;
   /** Where the agent's own lines go (default: stderr). */
   log?: (line: string) => void;
 }
@@ -128,6 +136,7 @@ export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Agent
   if (hs === 'allocs') o.heapSampling = 'allocs';
   else if (truthy(hs) || hs === 'inuse') o.heapSampling = 'inuse';
   if (env.MEMSTATS_SERVER_THREAD?.toLowerCase() === 'main') o.serverThread = 'main';
+  if (env.MEMSTATS_SERVER_PRIORITY?.toLowerCase() === 'normal') o.serverPriority = 'normal';
   return o;
 }
 
@@ -202,7 +211,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
         if (options.serverThread === 'main') server = await startOnMainThread(serverOptions);
         else {
           try {
-            server = await startDebugServerThread(serverOptions);
+            server = await startDebugServerThread({ ...serverOptions, ...(options.serverPriority ? { priority: options.serverPriority } : {}) });
           } catch (err) {
             // A listen error is the address's problem wherever we serve from; anything else is the thread's.
             if (LISTEN_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) throw err;

@@ -27,6 +27,7 @@ import type { Sample } from '../sampler/sample.js';
 import { timedGC } from '../runtime/gc.js';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../export/metrics-snapshot.js';
 import { readVars } from '../export/expvar.js';
+import { harvestEventLoop } from '../stats/event-loop.js';
 import { loadProfiles } from './profile-api.js';
 import { runCapture, throwIfAborted } from '../profile/errors.js';
 import { booleanOption, optionsObject } from '../internal/validate.js';
@@ -134,6 +135,9 @@ export interface LocalBackendOptions {
   keepAlive?: boolean;
 }
 
+/** Resolves in the check phase of a later turn of the event loop, after its I/O. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * localBackend returns a DebugBackend for this process. It holds a metrics
  * reader (an event-loop window on the shared unref'd timer) until close().
@@ -162,6 +166,13 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     },
     async readMetrics() {
       metrics ??= createMetricsReader();
+      // In two turns of the event loop, with the program's own callbacks in
+      // between: merging the native delay histogram is the largest piece of a
+      // snapshot (~1 ms in a busy process), and one piece at a time delays
+      // the program's requests less (docs/benchmarks.md, --latency).
+      await nextTurn();
+      harvestEventLoop();
+      await nextTurn();
       return metrics.read();
     },
     async readSamples() {

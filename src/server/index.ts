@@ -9,7 +9,7 @@
  * const debug = await startDebugServer();   // http://127.0.0.1:6060/debug/pprof/
  */
 export { startDebugServer, type DebugServer, type DebugServerOptions, type DebugEndpoint } from './server.js';
-export { startDebugServerThread, type DebugServerThread, type DebugServerThreadOptions } from './thread-server.js';
+export { startDebugServerThread, type DebugServerThread, type DebugServerThreadOptions, type ThreadPriority } from './thread-server.js';
 export { createDebugHandler, type DebugHandler, type DebugHandlerOptions } from './handler.js';
 export {
   localBackend,

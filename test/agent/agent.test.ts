@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMPORT_FLAG, fixture, startWithAgent } from '../server/child.js';
+import { stopChild } from '../helpers/stop-child.js';
 import { agentOptionsFromEnv, parseAddr, startAgent } from '../../src/agent/agent.js';
 
 interface Exit {
@@ -151,6 +152,8 @@ test('parseAddr and agentOptionsFromEnv', async () => {
     recordPath: 'r',
   });
   assert.equal(agentOptionsFromEnv({ MEMSTATS_SERVER_THREAD: 'main' }).serverThread, 'main');
+  assert.equal(agentOptionsFromEnv({ MEMSTATS_SERVER_PRIORITY: 'normal' }).serverPriority, 'normal');
+  assert.equal(agentOptionsFromEnv({}).serverPriority, undefined);
   const lines: string[] = [];
   const agent = await startAgent({ addr: ':0', log: (l) => lines.push(l) });
   try {
@@ -160,6 +163,7 @@ test('parseAddr and agentOptionsFromEnv', async () => {
     // The server runs in a worker thread; if that thread dies, the agent says so once and the program runs on.
     const worker = (agent.server as { worker?: import('node:worker_threads').Worker }).worker;
     assert.ok(worker, 'the agent serves from a worker thread');
+    assert.equal((agent.server as { priority?: string }).priority, process.platform === 'linux' ? 'low' : 'normal');
     await worker.terminate();
     for (let i = 0; i < 50 && agent.problems.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(agent.problems.length, 1);
@@ -176,5 +180,45 @@ test('parseAddr and agentOptionsFromEnv', async () => {
     assert.equal((await fetch(`${main.server.url}/debug/pprof/cmdline`)).status, 200);
   } finally {
     await main.stop();
+  }
+  // The thread at the program's priority when asked.
+  const normal = await startAgent({ addr: ':0', serverPriority: 'normal', log: () => {} });
+  try {
+    assert.equal((normal.server as { priority?: string }).priority, 'normal');
+  } finally {
+    await normal.stop();
+  }
+});
+
+test('where worker threads are not allowed (the permission model), the agent says so and serves from the main thread', async () => {
+  // Node's permission model without --allow-worker: creating the server's thread throws ERR_ACCESS_DENIED.
+  const child = spawn(process.execPath, ['--experimental-permission', '--allow-fs-read=*', IMPORT_FLAG, fixture('busy-app'), '60000'], {
+    env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout.resume();
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no agent URL within 15 s; stderr: ${stderr}`)), 15_000);
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        const m = /memstats: debug server on (http:\/\/\S+)\/debug\/pprof\//.exec(stderr);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited (${code}) before the agent started; stderr: ${stderr}`)));
+    });
+    const lines = memstatsLines(stderr);
+    assert.equal(lines.length, 2, stderr);
+    assert.match(lines[0], /^memstats: debug server thread not started \(.*access.*\); serving from the main thread$/i);
+    const res = await fetch(`${url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /^nodejs_heap_size_used_bytes \d+/m);
+    assert.equal(child.exitCode, null, 'the program runs on');
+  } finally {
+    await stopChild(child);
   }
 });

@@ -3,6 +3,7 @@
 // the dashboard's samples — with the same refusals as startDebugServer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { startDebugServerThread, publish, unpublish } from '../../src/server/index.js';
 
@@ -71,11 +72,57 @@ test('options are validated here, before a thread starts; what cannot cross thre
     return true;
   });
   await assert.rejects(startDebugServerThread({ port: 70000 }), RangeError);
+  await assert.rejects(startDebugServerThread({ port: 0, priority: 'high' as never }), (err: NodeJS.ErrnoException) => {
+    assert.ok(err instanceof RangeError);
+    assert.equal(err.code, 'ERR_MEMSTATS_INVALID_OPTION');
+    assert.match(err.message, /"priority"/);
+    return true;
+  });
   await assert.rejects(startDebugServerThread({ routes: [] } as never), (err: NodeJS.ErrnoException) => {
     assert.ok(err instanceof TypeError);
     assert.match(err.message, /"routes"/);
     return true;
   });
+});
+
+/** Nice values of this process's threads, by thread id (Linux). */
+function threadNices(): Map<string, number> {
+  const nices = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after "(comm) ": state is 3rd, nice the 19th of the line.
+      nices.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // the thread ended while listed
+    }
+  }
+  return nices;
+}
+
+test('the thread runs at the lowest priority where that is per thread (Linux), and the program\'s threads keep theirs', async () => {
+  const linux = process.platform === 'linux';
+  const before = linux ? threadNices() : new Map<string, number>();
+  const low = await startDebugServerThread({ port: 0, unref: true });
+  try {
+    assert.equal(low.priority, linux ? 'low' : 'normal');
+    if (linux) {
+      const added = [...threadNices()].filter(([tid]) => !before.has(tid));
+      assert.ok(added.some(([, nice]) => nice === 19), `a new thread at nice 19 (new threads: ${JSON.stringify(added)})`);
+      assert.equal(threadNices().get(String(process.pid)), before.get(String(process.pid)), 'the main thread keeps its priority');
+      assert.ok([...before].every(([tid, nice]) => threadNices().get(tid) === undefined || threadNices().get(tid) === nice), 'no thread of the program changes priority');
+    }
+    assert.equal((await fetch(`${low.url}/metrics`)).status, 200);
+  } finally {
+    await low.close();
+  }
+  const normal = await startDebugServerThread({ port: 0, unref: true, priority: 'normal' });
+  try {
+    assert.equal(normal.priority, 'normal');
+    if (linux) assert.ok(![...threadNices().values()].includes(19), 'no thread lowered');
+  } finally {
+    await normal.close();
+  }
 });
 
 test('a taken port rejects with the system error; a thread that dies does not take the host with it', async () => {
