@@ -165,7 +165,8 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
       return readGCStats(options);
     },
     async readMetrics() {
-      metrics ??= createMetricsReader();
+      // Held here: a close() between the turns below ends the reader, not this read.
+      const reader = (metrics ??= createMetricsReader());
       // In two turns of the event loop, with the program's own callbacks in
       // between: merging the native delay histogram is the largest piece of a
       // snapshot (~1 ms in a busy process), and one piece at a time delays
@@ -173,7 +174,7 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
       await nextTurn();
       harvestEventLoop();
       await nextTurn();
-      return metrics.read();
+      return reader.read();
     },
     async readSamples() {
       return sampler.history();

@@ -11,11 +11,12 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startDebugServer, type DebugServer, type DebugServerOptions } from './server.js';
 import { threadBackend } from './thread-backend.js';
+import type { ThreadPriority } from './thread-server.js';
 
 interface ThreadData {
   options: DebugServerOptions;
   pid: number;
-  priority: 'low' | 'normal';
+  priority: ThreadPriority;
 }
 
 /** The lowest scheduling priority (nice value) on Linux. */
