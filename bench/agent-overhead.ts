@@ -338,11 +338,7 @@ async function latency(variant: 'memstats' | 'memstats-main' | 'prom', pin: bool
   }
 }
 
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-}
+const quantile = (xs: number[], q: number): number => sortedQuantile([...xs].sort((a, b) => a - b), q);
 
 /** pairedRuns: each variant against "none" on one core under simultaneous load (sharedCoreRuns), scraped every second. */
 async function pairedRuns(variants: Variant[], rounds: number, seconds: number, connections: number, pin: boolean): Promise<void> {
@@ -362,21 +358,31 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
   });
 }
 
+const USAGE =
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4]]';
+
+const OPTIONS = {
+  serve: { type: 'string' },
+  rounds: { type: 'string', default: '3' },
+  seconds: { type: 'string', default: '5' },
+  connections: { type: 'string', default: '10' },
+  variants: { type: 'string', default: VARIANTS.join(',') },
+  attribute: { type: 'boolean', default: false },
+  paired: { type: 'boolean', default: false },
+  latency: { type: 'boolean', default: false },
+  rate: { type: 'string', default: '5000' },
+  warmup: { type: 'string', default: '4' },
+} as const;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      serve: { type: 'string' },
-      rounds: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '5' },
-      connections: { type: 'string', default: '10' },
-      variants: { type: 'string', default: VARIANTS.join(',') },
-      attribute: { type: 'boolean', default: false },
-      paired: { type: 'boolean', default: false },
-      latency: { type: 'boolean', default: false },
-      rate: { type: 'string', default: '5000' },
-      warmup: { type: 'string', default: '4' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ options: OPTIONS });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const { values } = parsed;
   if (values.serve) {
     await serve(values.serve as Variant);
     return;
