@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMPORT_FLAG, fixture, startWithAgent } from '../server/child.js';
-import { stopChild } from '../helpers/stop-child.js';
 import { agentOptionsFromEnv, parseAddr, startAgent } from '../../src/agent/agent.js';
 
 interface Exit {
@@ -192,33 +191,16 @@ test('parseAddr and agentOptionsFromEnv', async () => {
 
 test('where worker threads are not allowed (the permission model), the agent says so and serves from the main thread', async () => {
   // Node's permission model without --allow-worker: creating the server's thread throws ERR_ACCESS_DENIED.
-  const child = spawn(process.execPath, ['--experimental-permission', '--allow-fs-read=*', IMPORT_FLAG, fixture('busy-app'), '60000'], {
-    env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stdout.resume();
+  const app = await startWithAgent(fixture('busy-app'), ['60000'], {}, ['--experimental-permission', '--allow-fs-read=*']);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no agent URL within 15 s; stderr: ${stderr}`)), 15_000);
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-        const m = /memstats: debug server on (http:\/\/\S+)\/debug\/pprof\//.exec(stderr);
-        if (m) {
-          clearTimeout(t);
-          resolve(m[1]);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited (${code}) before the agent started; stderr: ${stderr}`)));
-    });
-    const lines = memstatsLines(stderr);
-    assert.equal(lines.length, 2, stderr);
+    const lines = memstatsLines(app.stderr());
+    assert.equal(lines.length, 2, app.stderr());
     assert.match(lines[0], /^memstats: debug server thread not started \(.*access.*\); serving from the main thread$/i);
-    const res = await fetch(`${url}/metrics`);
+    const res = await fetch(`${app.url}/metrics`);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /^nodejs_heap_size_used_bytes \d+/m);
-    assert.equal(child.exitCode, null, 'the program runs on');
+    assert.equal(app.child.exitCode, null, 'the program runs on');
   } finally {
-    await stopChild(child);
+    await app.kill();
   }
 });

@@ -25,9 +25,9 @@ export interface AgentChild {
   kill(): Promise<void>;
 }
 
-/** Starts `node --import <agent> <script> ...args` and waits (≤ 15 s) for the agent's URL line. */
-export async function startWithAgent(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<AgentChild> {
-  const child = spawn(process.execPath, [IMPORT_FLAG, script, ...args], {
+/** Starts `node <nodeFlags> --import <agent> <script> ...args` and waits (≤ 15 s) for the agent's URL line. */
+export async function startWithAgent(script: string, args: string[] = [], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<AgentChild> {
+  const child = spawn(process.execPath, [...nodeFlags, IMPORT_FLAG, script, ...args], {
     env: { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
