@@ -14,8 +14,7 @@
  * | `/debug/pprof/heapsnapshot` | | V8 heap snapshot (DevTools) |
  * | `/debug/pprof/cmdline` | | arguments, NUL-separated |
  */
-import { createReadStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { HttpError, boolParam, intParam, send, sendAttachment, setSafetyHeaders } from './http.js';
 import { pprofIndexPage } from './index-page.js';
 import type { Route, RouteContext } from './routes.js';
@@ -104,8 +103,21 @@ async function heapSnapshot(ctx: RouteContext): Promise<void> {
     res.setHeader('Content-Length', snap.bytes);
     res.setHeader('X-Memstats-Duration-Ms', snap.durationMs.toFixed(0));
     res.statusCode = 200;
+    const handle = await open(snap.path, 'r');
+    // Removed before the first byte goes out: the open handle keeps the bytes readable, so the file is gone
+    // by the time the client has the snapshot, and a crash mid-download leaves nothing behind. (Where an open
+    // file cannot be removed, the finally below removes it after the download.)
+    await unlink(snap.path).then(
+      () => (file = undefined),
+      () => {},
+    );
+    if (ctx.signal.aborted || res.destroyed) {
+      // The client left while the file was opened: its 'close' has passed.
+      await handle.close();
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const stream = createReadStream(snap.path);
+      const stream = handle.createReadStream();
       const done = () => resolve();
       stream.on('error', () => {
         res.destroy();
