@@ -62,7 +62,7 @@ export interface Sample {
   gcCpuFractionTotal: number;
   /** Cumulative bytes allocated on the V8 heap (Go's TotalAlloc; estimated). */
   totalAllocBytes: number;
-  /** Of totalAllocBytes, the bytes extrapolated rather than measured (above 20 GCs a second; 0 with MEMSTATS_ALLOC=exact): MemStats.totalAllocEstimated. */
+  /** Of totalAllocBytes, the bytes extrapolated rather than measured (between measured windows; 0 with MEMSTATS_ALLOC=exact): MemStats.totalAllocEstimated. */
   totalAllocEstimatedBytes: number;
   /** Allocation rate in the window, bytes/s. */
   allocRateBytesPerSec: number;

@@ -11,16 +11,17 @@
  *   read — prom-client and OpenTelemetry read only the first of each batch.
  * - `v8.GCProfiler`: the used heap before and after each GC, from which the
  *   bytes allocated between GCs are summed (Go's TotalAlloc; V8 has no counter).
- *   Its `stop()` costs ~11 µs per GC it holds plus a fixed cost, so it is
- *   rotated at most once a second as batches arrive, and on every read
- *   (`readMemStats()`, a sample). Running, it costs a saturated HTTP server
- *   ~3 % of its requests at 150 GCs a second (bench/agent-overhead.ts), so above
- *   {@link ALLOC_EXACT_MAX_RATE} GCs a second it runs 1 s in every
- *   {@link ALLOC_SAMPLE_EVERY_MS} ms (and again as soon as V8 resizes the young
- *   generation, which changes the bytes per scavenge): in between, each GC cycle adds the mean
- *   bytes per cycle of the last measured second, and `allocEstimatedBytes` says
- *   how much of totalAlloc came that way (`MEMSTATS_ALLOC=exact` keeps it
- *   running).
+ *   While it runs it writes ~3 KB of statistics inside every GC pause (~70 µs
+ *   on a 0.4 ms scavenge here), and Node detaches a stopped profiler only when
+ *   its object is collected. So the profiler is replaced at every batch of GC
+ *   entries (dropped young, it dies in the next scavenge; see rotate), and in
+ *   `'auto'` it measures one window (≥ 1 s and ≥ {@link ALLOC_WINDOW_CYCLES}
+ *   cycles) in every {@link ALLOC_SAMPLE_EVERY_MS} ms (and again as soon as V8
+ *   resizes the young generation, which changes the bytes per scavenge): in
+ *   between, no profiler runs and each GC cycle adds the mean bytes per cycle
+ *   of the last window; `allocEstimatedBytes` says how much of totalAlloc came
+ *   that way, `allocEstimateError` how far the last estimate was from the
+ *   window that followed it. `MEMSTATS_ALLOC=exact` keeps it running.
  *
  * A GC *cycle* is what `--trace-gc` prints a line for: a Scavenge (kind 1) or a
  * Mark-Compact (kind 4). Incremental-marking steps (kind 8) and weak-callback
@@ -64,14 +65,25 @@ export interface PauseHistogram {
 
 const RING = 256;
 const EVENTS = 1024;
-/** Longest time GC statistics wait in the profiler when nobody reads, ms. */
+/** Length of a measured window, and while extrapolating the longest wait between checks whether to measure again, ms. */
 const ROTATE_EVERY_MS = 1000;
-/** Above this many GC cycles a second (over a measured window of ≥ 0.5 s), allocation is sampled instead of measured throughout. */
-export const ALLOC_EXACT_MAX_RATE = 20;
+/**
+ * Most stopped GC profilers left to V8 at once. Node removes a GCProfiler's GC
+ * callbacks only when its object is collected, and a stopped one goes on
+ * writing its statistics at every GC until then; one promoted to the old
+ * generation waits for a full GC. With this many waiting, no new profiler
+ * starts (allocation is extrapolated) until a full GC has freed them —
+ * except with `MEMSTATS_ALLOC=exact`, which measures whatever it costs.
+ */
+const MAX_HELD_PROFILERS = 2;
+/** A measured window lasts ≥ 1 s and until it holds this many GC cycles (a mean to extrapolate with). */
+export const ALLOC_WINDOW_CYCLES = 10;
+/** Sampling starts when a window's bytes per cycle is within this fraction of the window's before it. */
+const ALLOC_STEADY = 0.1;
 /** While sampling, the profiler measures one window (≥ 1 s) in every this many ms. */
 export const ALLOC_SAMPLE_EVERY_MS = 10_000;
 
-/** How totalAlloc is accounted: `'auto'` (exact up to ALLOC_EXACT_MAX_RATE GCs/s, sampled above) or `'exact'` (always measured). */
+/** How totalAlloc is accounted: `'auto'` (one measured window in every ALLOC_SAMPLE_EVERY_MS, extrapolated in between) or `'exact'` (always measured). */
 export type AllocAccounting = 'auto' | 'exact';
 
 /** What v8.GCProfiler reports per GC (the fields read here). */
@@ -159,21 +171,39 @@ export class GCTracker {
 
   private observer: PerformanceObserver | undefined;
   private profiler: v8.GCProfiler | undefined;
+  /**
+   * When each stopped profiler that V8 may still hold was dropped
+   * (performance.now() ms): one that lived through two scavenges or a full GC
+   * sits in the old generation, keeps its GC callbacks and goes on writing
+   * statistics at every GC until a full GC collects it (see
+   * {@link MAX_HELD_PROFILERS}). A full GC that ends after a drop frees it.
+   */
+  private heldProfilersSince: number[] = [];
   /** Bytes allocated, summed through the last profiler rotation. */
   private allocatedBytes = 0;
   /** Used heap after the last GC the profiler reported (or at start). */
   private usedAfterLastGC = 0;
   /** Largest totalAlloc handed out, so the figure never goes backwards. */
   private totalAllocReported = 0;
-  /** performance.now() of the last profiler rotation. */
+  /** performance.now() of the last check, while extrapolating, whether to measure again. */
   private rotatedAtMs = 0;
+  /** The window being measured: its start (performance.now() ms), cycles and bytes so far. */
+  private windowFromMs = 0;
+  private windowCycles = 0;
+  private windowBytes = 0;
+  /** The window began between two GCs (at start, or after extrapolating): its first cycle is measured only in part. */
+  private windowPartial = false;
   /** 'auto' or 'exact' (MEMSTATS_ALLOC=exact), read when tracking starts. */
   allocAccounting: AllocAccounting = 'auto';
-  /** True while the profiler is off and each cycle adds allocBytesPerCycle. */
+  /** True while no profiler runs and each cycle adds allocBytesPerCycle (sampling, or waiting for V8 to free profilers). */
   private allocSampling = false;
+  /** Extrapolating because V8 still holds {@link MAX_HELD_PROFILERS} stopped profilers, not because the rate asked for sampling. */
+  private allocWaitingForFullGC = false;
   /** The profiler measures this window to calibrate (started after a sampling period). */
   private allocCalibrating = false;
   private allocSamplingSinceMs = 0;
+  /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
+  private allocNewSpaceBytes = 0;
   /**
    * The last sampling period, [from, to) in performance.now() ms: a cycle is
    * extrapolated when it *ended* in it, whenever its entry arrives. Entries come
@@ -182,11 +212,12 @@ export class GCTracker {
    * not counted twice, and one that ended before a measured window began is
    * not left out.
    */
-  /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
-  private allocNewSpaceBytes = 0;
   private allocSampledFromMs = Infinity;
   private allocSampledToMs = Infinity;
   private allocBytesPerCycle = 0;
+  /** Bytes and cycles measured by the profiler since tracking began (the mean of last resort). */
+  private measuredBytes = 0;
+  private measuredCycles = 0;
   /** Bytes of totalAlloc extrapolated (cycles × mean bytes per cycle) rather than measured. */
   allocEstimatedBytes = 0;
   /**
@@ -212,14 +243,15 @@ export class GCTracker {
     this.usedAfterLastGC = used;
     this.allocAccounting = allocAccountingFromEnv();
     this.allocSampling = false;
+    this.allocWaitingForFullGC = false;
     this.allocCalibrating = false;
     this.allocSampledFromMs = Infinity;
     this.allocSampledToMs = Infinity;
     this.rotatedAtMs = this.startedAtMs;
-    this.profiler = new v8.GCProfiler();
-    this.profiler.start();
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
+    this.beginWindow(this.startedAtMs, true);
+    if (!this.startProfiler()) this.extrapolate(this.startedAtMs, true);
   }
 
   /** stop disconnects the observer and the profiler; figures are kept. Calling it twice is harmless. */
@@ -230,12 +262,7 @@ export class GCTracker {
     this.running = false;
     this.observer?.disconnect();
     this.observer = undefined;
-    try {
-      this.profiler?.stop();
-    } catch {
-      // already stopped
-    }
-    this.profiler = undefined;
+    if (this.profiler) this.stopProfiler(performance.now());
   }
 
   /** Milliseconds of wall time during which GCs were tracked. */
@@ -244,12 +271,13 @@ export class GCTracker {
   }
 
   private onEntries(entries: PerformanceEntry[]): void {
+    const cycles = this.numGC;
     for (const e of entries) this.onEntry(e);
-    // Each rotation has a fixed cost (a new profiler, its start and stop) on
-    // top of the per-GC one; under load GCs come many times a second, so a
-    // batch rotates only when the last rotation is a second old. Readers
-    // (readMemStats, the sampler) rotate before they read.
-    if (performance.now() - this.rotatedAtMs >= ROTATE_EVERY_MS) this.rotate();
+    // While extrapolating, the heap now is where a read's growth since the last GC starts.
+    if (this.allocSampling && this.numGC > cycles) this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+    // Every batch replaces the profiler (see rotate): one that is dropped
+    // young dies in the next scavenge, with its GC callbacks.
+    this.rotate();
   }
 
   private onEntry(e: PerformanceEntry): void {
@@ -261,16 +289,18 @@ export class GCTracker {
     if (kind === KIND_MINOR || kind === KIND_MAJOR) {
       const k: GCKind = kind === KIND_MINOR ? 'minor' : 'major';
       let pause = ns;
+      const endMs = e.startTime + e.duration;
       if (k === 'major') {
         pause += this.pendingMarkingNs;
         this.pendingMarkingNs = 0;
         this.numMajorGC++;
+        // A full GC collects the profilers dropped before it.
+        if (this.heldProfilersSince.length) this.heldProfilersSince = this.heldProfilersSince.filter((t) => t >= e.startTime);
       } else {
         this.numMinorGC++;
       }
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
-      const endMs = e.startTime + e.duration;
       if (endMs >= this.allocSampledFromMs && endMs < this.allocSampledToMs) {
         this.allocatedBytes += this.allocBytesPerCycle;
         this.allocEstimatedBytes += this.allocBytesPerCycle;
@@ -302,76 +332,149 @@ export class GCTracker {
   }
 
   /**
-   * rotate folds the GC profiler's statistics into allocatedBytes (cost ~6 µs +
-   * ~11 µs per GC held), and switches between measuring throughout and sampling
-   * (see the module comment). While sampling it only checks, at most once a
-   * second, whether the next measured window is due (10 s, or a young-generation resize).
+   * startProfiler starts a new GC profiler unless V8 still holds
+   * MAX_HELD_PROFILERS stopped ones (in 'exact', it always does); false when it did not.
+   */
+  private startProfiler(): boolean {
+    if (this.allocAccounting === 'auto' && this.heldProfilersSince.length >= MAX_HELD_PROFILERS) return false;
+    this.profiler = new v8.GCProfiler();
+    this.profiler.start();
+    return true;
+  }
+
+  /**
+   * stopProfiler stops the profiler and returns what it recorded. Node
+   * detaches a GCProfiler's GC callbacks only when its object is collected;
+   * one that lived through two scavenges or a full GC has been promoted and
+   * is remembered until a full GC.
+   */
+  private stopProfiler(now: number): GCProfilerEntry[] {
+    const p = this.profiler;
+    this.profiler = undefined;
+    let stats: GCProfilerEntry[] = [];
+    try {
+      stats = (p?.stop() as { statistics?: GCProfilerEntry[] } | undefined)?.statistics ?? [];
+    } catch {
+      // already stopped
+    }
+    let scavenges = 0;
+    let full = false;
+    for (const s of stats) {
+      if (s.gcType === 'MarkSweepCompact') full = true;
+      else if (CYCLE_TYPES.has(s.gcType)) scavenges++;
+    }
+    if (full || scavenges >= 2) this.heldProfilersSince.push(now);
+    return stats;
+  }
+
+  private beginWindow(now: number, partial = false): void {
+    this.windowPartial = partial;
+    this.windowFromMs = now;
+    this.windowCycles = 0;
+    this.windowBytes = 0;
+  }
+
+  /** extrapolate: from `now` no profiler runs and each cycle adds the mean bytes per cycle (see rotate). */
+  private extrapolate(now: number, waitingForFullGC: boolean): void {
+    this.allocSampling = true;
+    this.allocWaitingForFullGC = waitingForFullGC;
+    this.allocSamplingSinceMs = now;
+    this.rotatedAtMs = now;
+    this.allocNewSpaceBytes = newSpaceBytes();
+    this.allocSampledFromMs = now;
+    this.allocSampledToMs = Infinity;
+    if (this.allocBytesPerCycle === 0 && this.measuredCycles > 0) this.allocBytesPerCycle = Math.round(this.measuredBytes / this.measuredCycles);
+  }
+
+  /**
+   * rotate folds the GC profiler's statistics into allocatedBytes and starts
+   * a new profiler (~20 µs + ~11 µs per GC held). It runs at every batch of GC
+   * entries and on every read (`readMemStats()`, a sample): Node detaches a
+   * stopped GCProfiler's callbacks only when its object is collected, so a
+   * profiler kept for a second outlives its scavenges, is promoted, and goes on
+   * writing its statistics — ~3 KB of JSON, inside the pause — at every GC
+   * until a full GC, one more at every rotation (measured: each one left makes
+   * every scavenge ~70–80 µs longer). Replaced at every batch, a
+   * profiler is dropped young and dies in the next scavenge; if one was
+   * promoted anyway (two GCs before its batch), at most
+   * {@link MAX_HELD_PROFILERS} are left to V8, and until a full GC frees them
+   * allocation is extrapolated.
+   *
+   * Each measured window (≥ 1 s, ≥ ALLOC_WINDOW_CYCLES cycles) decides between
+   * measuring on and sampling (see the module comment). While extrapolating, it checks at most
+   * once a second whether the next measured window is due (10 s, a
+   * young-generation resize, or the full GC that frees the held profilers).
    */
   rotate(): void {
     if (!this.running) return;
     const now = performance.now();
-    if (this.allocSampling) {
-      // Bytes per scavenge follow the young generation's size, which V8 changes
-      // as it goes: a resize ends the sampling period early (one read a second at most).
-      if (now - this.rotatedAtMs < ROTATE_EVERY_MS && now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS) return;
+    if (!this.profiler) {
+      if (now - this.rotatedAtMs < ROTATE_EVERY_MS) return;
       this.rotatedAtMs = now;
-      if (now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS && newSpaceBytes() === this.allocNewSpaceBytes) return;
+      // Bytes per scavenge follow the young generation's size, which V8 changes
+      // as it goes: a resize ends a sampling period early.
+      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS && newSpaceBytes() === this.allocNewSpaceBytes) return;
+      if (!this.startProfiler()) {
+        this.allocWaitingForFullGC = true;
+        return;
+      }
       // Measure a window again. The cycle in progress is counted from here
       // (its part before now was covered by the previous cycles' estimate).
+      this.allocCalibrating = !this.allocWaitingForFullGC;
       this.allocSampling = false;
+      this.allocWaitingForFullGC = false;
       this.allocSampledToMs = now;
-      this.allocCalibrating = true;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
-      this.profiler = new v8.GCProfiler();
-      this.profiler.start();
+      this.beginWindow(now, true);
       return;
     }
-    if (!this.profiler) return;
-    const windowMs = now - this.rotatedAtMs;
-    const allocatedBefore = this.allocatedBytes;
-    this.rotatedAtMs = now;
-    let result: ReturnType<v8.GCProfiler['stop']> | undefined;
-    try {
-      result = this.profiler.stop();
-    } catch {
-      result = undefined;
-    }
-    this.profiler = undefined;
-    const stats = (result as { statistics?: GCProfilerEntry[] } | undefined)?.statistics ?? [];
+    const stats = this.stopProfiler(now);
+    let bytes = 0;
     let cycles = 0;
+    let partialBytes = 0;
     for (const s of stats) {
       const before = s.beforeGC.heapStatistics.usedHeapSize;
       const after = s.afterGC.heapStatistics.usedHeapSize;
-      if (before > this.usedAfterLastGC) this.allocatedBytes += before - this.usedAfterLastGC;
+      const b = before > this.usedAfterLastGC ? before - this.usedAfterLastGC : 0;
       this.usedAfterLastGC = after;
-      if (CYCLE_TYPES.has(s.gcType)) cycles++;
+      if (this.windowPartial) {
+        // The window began mid-cycle: that cycle's bytes count, but not in its mean.
+        if (CYCLE_TYPES.has(s.gcType)) this.windowPartial = false;
+        partialBytes += b;
+      } else {
+        bytes += b;
+        if (CYCLE_TYPES.has(s.gcType)) cycles++;
+      }
     }
-    const calibrating = this.allocCalibrating;
+    this.allocatedBytes += bytes + partialBytes;
+    this.measuredBytes += bytes;
+    this.measuredCycles += cycles;
+    this.windowBytes += bytes;
+    this.windowCycles += cycles;
+    if (now - this.windowFromMs >= ROTATE_EVERY_MS && this.windowCycles >= ALLOC_WINDOW_CYCLES) {
+      // 'auto' samples from now on once two windows in a row agree on the
+      // bytes per cycle (the first ones after start hold V8's smaller early
+      // scavenges; a workload in flux is measured until it settles).
+      const previous = this.allocBytesPerCycle;
+      this.endWindow();
+      this.beginWindow(now);
+      const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
+      if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
+    }
+    if (!this.startProfiler()) this.extrapolate(now, true);
+  }
+
+  /**
+   * endWindow: a measured window (≥ 1 s and ≥ ALLOC_WINDOW_CYCLES cycles)
+   * gives the mean bytes per cycle that extrapolation uses; the first window
+   * after a sampling period first checks the mean that period used against it.
+   */
+  private endWindow(): void {
+    if (this.allocCalibrating && this.allocBytesPerCycle > 0 && this.windowBytes > 0) {
+      this.allocEstimateError = (this.allocBytesPerCycle * this.windowCycles - this.windowBytes) / this.windowBytes;
+    }
+    this.allocBytesPerCycle = Math.round(this.windowBytes / this.windowCycles);
     this.allocCalibrating = false;
-    // Sample from now on when the window was long enough, held enough cycles
-    // for a mean, and ran at a rate where the profiler costs.
-    const sample =
-      this.allocAccounting === 'auto' &&
-      windowMs >= 500 &&
-      cycles >= 10 &&
-      (cycles * 1000) / windowMs > ALLOC_EXACT_MAX_RATE;
-    if (!sample) {
-      this.profiler = new v8.GCProfiler();
-      this.profiler.start();
-      return;
-    }
-    // The window's bytes: from the used heap after the GC before it to the
-    // used heap before its last GC, over its cycles.
-    const measured = this.allocatedBytes - allocatedBefore;
-    if (calibrating && this.allocBytesPerCycle > 0 && measured > 0) {
-      this.allocEstimateError = (this.allocBytesPerCycle * cycles - measured) / measured;
-    }
-    this.allocBytesPerCycle = Math.round(measured / cycles);
-    this.allocSampling = true;
-    this.allocSamplingSinceMs = now;
-    this.allocNewSpaceBytes = newSpaceBytes();
-    this.allocSampledFromMs = now;
-    this.allocSampledToMs = Infinity;
   }
 
   /**
@@ -380,8 +483,10 @@ export class GCTracker {
    * make it a lower bound that the next rotation corrects.
    */
   totalAlloc(usedNow: number): number {
-    // While sampling, the bytes of the cycle in progress are added when it ends.
-    const est = this.allocatedBytes + (!this.allocSampling && usedNow > this.usedAfterLastGC ? usedNow - this.usedAfterLastGC : 0);
+    // While extrapolating, the heap's growth since the last GC delivered is
+    // counted here and again in the cycle's mean when it ends: the clamp below
+    // keeps the figure flat until the mean has caught up.
+    const est = this.allocatedBytes + (usedNow > this.usedAfterLastGC ? usedNow - this.usedAfterLastGC : 0);
     if (est > this.totalAllocReported) this.totalAllocReported = est;
     return this.totalAllocReported;
   }

@@ -32,7 +32,7 @@ export interface MemStats {
   // General statistics
   /** Bytes of allocated V8 heap objects (= heapAlloc). Exact. */
   alloc: number;
-  /** Cumulative bytes allocated on the V8 heap since tracking began (plus the heap live then). Estimated from GC before/after figures; +0.05…0.4% measured; above 20 GCs a second partly extrapolated (totalAllocEstimated). */
+  /** Cumulative bytes allocated on the V8 heap since tracking began (plus the heap live then). Estimated from GC before/after figures; +0.05…0.4% measured; partly extrapolated between measured windows (totalAllocEstimated). */
   totalAlloc: number;
   /** Bytes obtained from the OS: RSS plus V8 heap pages committed but not resident (= heapSys + otherSys). Estimated. */
   sys: number;
@@ -130,12 +130,13 @@ export interface MemStats {
   /** Wall time since GC tracking began, ms (the window of totalAlloc, pauseTotalNs and the fractions). */
   trackedMs: number;
   /**
-   * Bytes of totalAlloc extrapolated rather than measured: above 20 GC cycles a
-   * second V8's GCProfiler measures 1 s in every 10 and each other cycle adds the
-   * mean bytes per cycle last measured (`MEMSTATS_ALLOC=exact`: always measured, 0).
+   * Bytes of totalAlloc extrapolated rather than measured: V8's GCProfiler
+   * measures one window (≥ 1 s, ≥ 10 GC cycles) in every 10 s once two windows
+   * agree, and each other cycle adds the mean bytes per cycle of the last window
+   * (`MEMSTATS_ALLOC=exact`: always measured, 0).
    */
   totalAllocEstimated: number;
-  /** Relative error of the last extrapolation checked against a measured second ((predicted − measured) / measured); null until one was checked. */
+  /** Relative error of the last extrapolation checked against the window measured after it ((predicted − measured) / measured); null until one was checked. */
   totalAllocEstimateError: number | null;
 }
 
