@@ -22,7 +22,11 @@
 // With --latency, instead: an open-loop load at a fixed --rate (requests due on a clock, each timed from when it
 // was due, to the µs) with the 1 s scrape, after --warmup seconds that include the first scrapes; each variant
 // next to a fresh "none" run. Its p99 and p99.9 answer "what does a scrape do to the application's tail latency".
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4]]
+// With --interleaved, the same open-loop load but on long-lived servers: one of every variant and a "none" run
+// side by side for the whole benchmark (each scraped every second throughout), the load moving from one to the
+// next every --seconds, --rounds times; a fresh process measures its first seconds, this measures a service
+// that has been up for minutes, and the machine's drift falls on every server alike.
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -310,6 +314,50 @@ async function latencyRuns(variants: Variant[], rounds: number, rate: number, wa
 }
 
 /**
+ * interleavedRuns: a long-lived server of every variant and one of "none",
+ * each scraped every second throughout; `rounds` times, each in turn (order
+ * reversed every other round) takes the open-loop load for `seconds` after a
+ * 1 s warm-up. Per variant: the p99 of each of its turns over the p99 of the
+ * "none" turn of the same round (median of those ratios), and the quantiles of
+ * all its turns pooled.
+ */
+async function interleavedRuns(variants: Variant[], rounds: number, rate: number, seconds: number, pin: boolean): Promise<void> {
+  console.log(`Interleaved: every variant and "none" alive together, each scraped every second; open loop at ${rate} requests/s moving from one to the next every ${seconds} s (after 1 s of warm-up), ${rounds} rounds.`);
+  const servers: Array<{ v: Variant | 'none'; child: ChildProcess; port: number; timer?: NodeJS.Timeout; latencies: number[]; p99: number[] }> = [];
+  try {
+    for (const v of ['none' as const, ...variants]) {
+      const child = startServer(v, pin);
+      const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
+      const timer = scrapeUrl === '-' ? undefined : setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+      servers.push({ v, child, port: Number(port), timer, latencies: [], p99: [] });
+    }
+    await new Promise((r) => setTimeout(r, 5000)); // every server past its first scrapes
+    for (let r = 0; r < rounds; r++) {
+      for (const s of r % 2 ? [...servers].reverse() : servers) {
+        const { latenciesMs } = await openLoopLoad(s.port, { rate, warmMs: 1000, measureMs: seconds * 1000 });
+        s.latencies.push(...latenciesMs);
+        s.p99.push(sortedQuantile(latenciesMs, 0.99));
+      }
+      console.error(`  round ${r + 1}: p99 ${servers.map((s) => `${s.v} ${s.p99[r].toFixed(3)}`).join(', ')} ms`);
+    }
+  } finally {
+    for (const s of servers) {
+      clearInterval(s.timer);
+      s.child.kill();
+    }
+  }
+  const none = servers[0];
+  console.log('\n| variant | p99 × none (median of rounds) | range | p99 ms (pooled) | p99.9 ms (pooled) | p50 ms (pooled) |');
+  console.log('|---|---:|---|---:|---:|---:|');
+  for (const s of servers) {
+    const ratios = s.p99.map((x, i) => x / none.p99[i]);
+    const sorted = s.latencies.sort((a, b) => a - b);
+    const q = (x: number) => sortedQuantile(sorted, x).toFixed(3);
+    console.log(`| ${s.v} | ${median(ratios).toFixed(2)} | ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)} | ${q(0.99)} | ${q(0.999)} | ${q(0.5)} |`);
+  }
+}
+
+/**
  * Idle server: client-observed scrape latency (1,000 scrapes, 2 ms apart), the
  * same for the application's own trivial route (`GET /`, the floor of this
  * machine: HTTP, loopback and the scheduler, with nothing to compute), and the
@@ -359,7 +407,7 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
 }
 
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4]]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -370,6 +418,7 @@ const OPTIONS = {
   attribute: { type: 'boolean', default: false },
   paired: { type: 'boolean', default: false },
   latency: { type: 'boolean', default: false },
+  interleaved: { type: 'boolean', default: false },
   rate: { type: 'string', default: '5000' },
   warmup: { type: 'string', default: '4' },
 } as const;
@@ -395,6 +444,10 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, pin);
+    return;
+  }
+  if (values.interleaved) {
+    await interleavedRuns(variants, rounds, Number(values.rate), seconds, pin);
     return;
   }
   if (values.latency) {
