@@ -257,12 +257,11 @@ export class GCTracker {
   /** stop disconnects the observer and the profiler; figures are kept. Calling it twice is harmless. */
   stop(): void {
     if (!this.running) return;
-    this.rotate();
+    if (this.profiler) this.fold(performance.now());
     this.trackedMsBefore += performance.now() - this.startedAtMs;
     this.running = false;
     this.observer?.disconnect();
     this.observer = undefined;
-    if (this.profiler) this.stopProfiler(performance.now());
   }
 
   /** Milliseconds of wall time during which GCs were tracked. */
@@ -428,6 +427,22 @@ export class GCTracker {
       this.beginWindow(now, true);
       return;
     }
+    this.fold(now);
+    if (now - this.windowFromMs >= ROTATE_EVERY_MS && this.windowCycles >= ALLOC_WINDOW_CYCLES) {
+      // 'auto' samples from now on once two windows in a row agree on the
+      // bytes per cycle (the first ones after start hold V8's smaller early
+      // scavenges; a workload in flux is measured until it settles).
+      const previous = this.allocBytesPerCycle;
+      this.endWindow();
+      this.beginWindow(now);
+      const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
+      if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
+    }
+    if (!this.startProfiler()) this.extrapolate(now, true);
+  }
+
+  /** fold stops the profiler and adds the bytes it measured to allocatedBytes and to the window. */
+  private fold(now: number): void {
     const stats = this.stopProfiler(now);
     let bytes = 0;
     let cycles = 0;
@@ -451,17 +466,6 @@ export class GCTracker {
     this.measuredCycles += cycles;
     this.windowBytes += bytes;
     this.windowCycles += cycles;
-    if (now - this.windowFromMs >= ROTATE_EVERY_MS && this.windowCycles >= ALLOC_WINDOW_CYCLES) {
-      // 'auto' samples from now on once two windows in a row agree on the
-      // bytes per cycle (the first ones after start hold V8's smaller early
-      // scavenges; a workload in flux is measured until it settles).
-      const previous = this.allocBytesPerCycle;
-      this.endWindow();
-      this.beginWindow(now);
-      const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
-      if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
-    }
-    if (!this.startProfiler()) this.extrapolate(now, true);
   }
 
   /**
