@@ -15,8 +15,9 @@
  *   on a 0.4 ms scavenge here), and Node detaches a stopped profiler only when
  *   its object is collected. So the profiler is replaced at every batch of GC
  *   entries (dropped young, it dies in the next scavenge; see rotate), and in
- *   `'auto'` it measures one window (≥ 1 s and ≥ {@link ALLOC_WINDOW_CYCLES}
- *   cycles) in every {@link ALLOC_SAMPLE_EVERY_MS} ms (and again as soon as V8
+ *   `'auto'` it measures windows (≥ 1 s and ≥ {@link ALLOC_WINDOW_CYCLES}
+ *   cycles) until two agree, then one after sampling periods of 1, 2, 4, 8 and
+ *   then every {@link ALLOC_SAMPLE_EVERY_MS} ms while they keep agreeing (and as soon as V8
  *   resizes the young generation, which changes the bytes per scavenge): in
  *   between, no profiler runs and each GC cycle adds the mean bytes per cycle
  *   of the last window; `allocEstimatedBytes` says how much of totalAlloc came
@@ -82,6 +83,8 @@ export const ALLOC_WINDOW_CYCLES = 10;
 const ALLOC_STEADY = 0.1;
 /** While sampling, the profiler measures one window (≥ 1 s) in every this many ms. */
 export const ALLOC_SAMPLE_EVERY_MS = 10_000;
+/** The first sampling period, ms; each window that agrees with the one before doubles it, up to ALLOC_SAMPLE_EVERY_MS. */
+const ALLOC_SAMPLE_FIRST_MS = 1000;
 
 /** How totalAlloc is accounted: `'auto'` (one measured window in every ALLOC_SAMPLE_EVERY_MS, extrapolated in between) or `'exact'` (always measured). */
 export type AllocAccounting = 'auto' | 'exact';
@@ -202,6 +205,8 @@ export class GCTracker {
   /** The profiler measures this window to calibrate (started after a sampling period). */
   private allocCalibrating = false;
   private allocSamplingSinceMs = 0;
+  /** How long the current sampling period lasts before a window is measured again, ms. */
+  private allocSamplePeriodMs = ALLOC_SAMPLE_FIRST_MS / 2;
   /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
   private allocNewSpaceBytes = 0;
   /**
@@ -412,7 +417,7 @@ export class GCTracker {
       this.rotatedAtMs = now;
       // Bytes per scavenge follow the young generation's size, which V8 changes
       // as it goes: a resize ends a sampling period early.
-      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < ALLOC_SAMPLE_EVERY_MS && newSpaceBytes() === this.allocNewSpaceBytes) return;
+      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < this.allocSamplePeriodMs && newSpaceBytes() === this.allocNewSpaceBytes) return;
       if (!this.startProfiler()) {
         this.allocWaitingForFullGC = true;
         return;
@@ -436,6 +441,8 @@ export class GCTracker {
       this.endWindow();
       this.beginWindow(now);
       const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
+      // The sampling period grows while windows keep agreeing (1, 2, 4, 8, 10 s), and starts over when one does not.
+      this.allocSamplePeriodMs = steady ? Math.min(ALLOC_SAMPLE_EVERY_MS, this.allocSamplePeriodMs * 2) : ALLOC_SAMPLE_FIRST_MS / 2;
       if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
     }
     if (!this.startProfiler()) this.extrapolate(now, true);

@@ -131,8 +131,9 @@ export interface MemStats {
   trackedMs: number;
   /**
    * Bytes of totalAlloc extrapolated rather than measured: V8's GCProfiler
-   * measures one window (≥ 1 s, ≥ 10 GC cycles) in every 10 s once two windows
-   * agree, and each other cycle adds the mean bytes per cycle of the last window
+   * measures windows (≥ 1 s, ≥ 10 GC cycles) until two agree, then one after
+   * sampling periods growing from 1 s to 10 s; each other cycle adds the mean
+   * bytes per cycle of the last window
    * (`MEMSTATS_ALLOC=exact`: always measured, 0).
    */
   totalAllocEstimated: number;
