@@ -205,8 +205,8 @@ export class GCTracker {
   /** The profiler measures this window to calibrate (started after a sampling period). */
   private allocCalibrating = false;
   private allocSamplingSinceMs = 0;
-  /** How long the current sampling period lasts before a window is measured again, ms. */
-  private allocSamplePeriodMs = ALLOC_SAMPLE_FIRST_MS / 2;
+  /** Windows in a row that agreed with the one before; the sampling period doubles with each (see samplePeriodMs). */
+  private allocSteadyWindows = 0;
   /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
   private allocNewSpaceBytes = 0;
   /**
@@ -417,7 +417,7 @@ export class GCTracker {
       this.rotatedAtMs = now;
       // Bytes per scavenge follow the young generation's size, which V8 changes
       // as it goes: a resize ends a sampling period early.
-      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < this.allocSamplePeriodMs && newSpaceBytes() === this.allocNewSpaceBytes) return;
+      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < this.samplePeriodMs() && newSpaceBytes() === this.allocNewSpaceBytes) return;
       if (!this.startProfiler()) {
         this.allocWaitingForFullGC = true;
         return;
@@ -441,11 +441,15 @@ export class GCTracker {
       this.endWindow();
       this.beginWindow(now);
       const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
-      // The sampling period grows while windows keep agreeing (1, 2, 4, 8, 10 s), and starts over when one does not.
-      this.allocSamplePeriodMs = steady ? Math.min(ALLOC_SAMPLE_EVERY_MS, this.allocSamplePeriodMs * 2) : ALLOC_SAMPLE_FIRST_MS / 2;
+      this.allocSteadyWindows = steady ? this.allocSteadyWindows + 1 : 0;
       if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
     }
     if (!this.startProfiler()) this.extrapolate(now, true);
+  }
+
+  /** The sampling period: 1, 2, 4, 8, then 10 s as windows keep agreeing; it starts over when one does not. */
+  private samplePeriodMs(): number {
+    return Math.min(ALLOC_SAMPLE_EVERY_MS, ALLOC_SAMPLE_FIRST_MS * 2 ** Math.max(0, this.allocSteadyWindows - 1));
   }
 
   /** fold stops the profiler and adds the bytes it measured to allocatedBytes and to the window. */
