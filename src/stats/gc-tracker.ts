@@ -15,14 +15,18 @@
  *   on a 0.4 ms scavenge here), and Node detaches a stopped profiler only when
  *   its object is collected. So the profiler is replaced at every batch of GC
  *   entries (dropped young, it dies in the next scavenge; see rotate), and in
- *   `'auto'` it measures windows (≥ 1 s and ≥ {@link ALLOC_WINDOW_CYCLES}
+ *   `'auto'` it measures windows (≥ 200 ms and ≥ {@link ALLOC_WINDOW_CYCLES}
  *   cycles) until two agree, then one after sampling periods of 1, 2, 4, 8 and
- *   then every {@link ALLOC_SAMPLE_EVERY_MS} ms while they keep agreeing (and as soon as V8
- *   resizes the young generation, which changes the bytes per scavenge): in
- *   between, no profiler runs and each GC cycle adds the mean bytes per cycle
- *   of the last window; `allocEstimatedBytes` says how much of totalAlloc came
- *   that way, `allocEstimateError` how far the last estimate was from the
- *   window that followed it. `MEMSTATS_ALLOC=exact` keeps it running.
+ *   then every {@link ALLOC_SAMPLE_EVERY_MS} ms while they keep agreeing: in
+ *   between, no profiler runs and each GC cycle adds the mean bytes of the
+ *   cycles measured at the young generation's size it ran at. The bytes
+ *   between two scavenges follow that size (about 40 % of it), which V8
+ *   changes as the load comes and goes (1 → 2 → 4 → 8 MB and back), so the
+ *   means are kept per size (see {@link BytesPerCycle}); a size with no
+ *   mean yet starts a measured window at once. `allocEstimatedBytes` says how
+ *   much of totalAlloc came that way, `allocEstimateError` how far the last
+ *   estimate was from the window that followed it. `MEMSTATS_ALLOC=exact`
+ *   keeps it running.
  *
  * A GC *cycle* is what `--trace-gc` prints a line for: a Scavenge (kind 1) or a
  * Mark-Compact (kind 4). Incremental-marking steps (kind 8) and weak-callback
@@ -66,8 +70,14 @@ export interface PauseHistogram {
 
 const RING = 256;
 const EVENTS = 1024;
-/** Length of a measured window, and while extrapolating the longest wait between checks whether to measure again, ms. */
+/** While extrapolating, the longest wait between checks whether to measure again, ms. */
 const ROTATE_EVERY_MS = 1000;
+/**
+ * Shortest measured window, ms. With the means kept by young-generation size,
+ * ten cycles give the mean (within 1–2 % here); a longer window only measures
+ * more of them at high GC rates, each paused longer by the profiler.
+ */
+const ALLOC_WINDOW_MIN_MS = 200;
 /**
  * Most stopped GC profilers left to V8 at once. Node removes a GCProfiler's GC
  * callbacks only when its object is collected, and a stopped one goes on
@@ -77,11 +87,13 @@ const ROTATE_EVERY_MS = 1000;
  * except with `MEMSTATS_ALLOC=exact`, which measures whatever it costs.
  */
 const MAX_HELD_PROFILERS = 2;
-/** A measured window lasts ≥ 1 s and until it holds this many GC cycles (a mean to extrapolate with). */
+/** A measured window lasts ≥ ALLOC_WINDOW_MIN_MS and until it holds this many GC cycles (a mean to extrapolate with). */
 export const ALLOC_WINDOW_CYCLES = 10;
-/** Sampling starts when a window's bytes per cycle is within this fraction of the window's before it. */
+/** Sampling starts when a window's bytes per cycle is within this fraction of the window's before it (at each young-generation size). */
 const ALLOC_STEADY = 0.1;
-/** While sampling, the profiler measures one window (≥ 1 s) in every this many ms. */
+/** Cycles at one young-generation size that a window needs for its mean there to be compared with the one before. */
+const ALLOC_SIZE_MIN_CYCLES = 4;
+/** While sampling, the profiler measures one window (≥ 200 ms, ≥ 10 cycles) in every this many ms. */
 export const ALLOC_SAMPLE_EVERY_MS = 10_000;
 /** The first sampling period, ms; each window that agrees with the one before doubles it, up to ALLOC_SAMPLE_EVERY_MS. */
 const ALLOC_SAMPLE_FIRST_MS = 1000;
@@ -92,7 +104,7 @@ export type AllocAccounting = 'auto' | 'exact';
 /** What v8.GCProfiler reports per GC (the fields read here). */
 interface GCProfilerEntry {
   gcType: string;
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  beforeGC: { heapStatistics: { usedHeapSize: number }; heapSpaceStatistics?: Array<{ spaceName: string; spaceSize: number }> };
   afterGC: { heapStatistics: { usedHeapSize: number } };
 }
 
@@ -103,6 +115,69 @@ const CYCLE_TYPES = new Set(['Scavenge', 'MinorMarkCompact', 'MinorMarkSweep', '
 function newSpaceBytes(): number {
   for (const sp of v8.getHeapSpaceStatistics()) if (sp.space_name === 'new_space') return sp.space_size;
   return 0;
+}
+
+/** Cycles a mean of {@link BytesPerCycle} is taken over at most: older ones weigh less and less. */
+const ALLOC_MEAN_CYCLES = 64;
+
+/** The key of {@link BytesPerCycle} for full GCs (scavenges go by the young generation's size). */
+const FULL_GC_KEY = 0;
+
+/**
+ * Mean bytes allocated per GC cycle: per scavenge by the young generation's
+ * size (a scavenge comes when that space is full, less what survived the one
+ * before), and per full GC (key {@link FULL_GC_KEY}). The bytes between
+ * two scavenges follow the young generation's size, and V8 resizes it with the
+ * load (measured on the benchmark server: ~1.0 MB a cycle at 2 MB, ~1.6 MB at
+ * 4 MB; one mean over windows that mixed sizes was off by 40–90 %). Windows
+ * that agree are pooled (up to ALLOC_MEAN_CYCLES cycles), one that does not
+ * starts the mean over.
+ */
+export class BytesPerCycle {
+  private readonly sums = new Map<number, { bytes: number; cycles: number }>();
+
+  has(key: number): boolean {
+    return this.sums.has(key);
+  }
+
+  /** The mean at `key`, undefined if none was measured. */
+  get(key: number): number | undefined {
+    const s = this.sums.get(key);
+    return s ? Math.round(s.bytes / s.cycles) : undefined;
+  }
+
+  /** add pools `cycles` measured cycles into the mean at `key`, or starts it over with them (`replace`). */
+  add(key: number, bytes: number, cycles: number, replace: boolean): void {
+    const s = this.sums.get(key);
+    if (!s || replace) {
+      this.sums.set(key, { bytes, cycles });
+      return;
+    }
+    s.bytes += bytes;
+    s.cycles += cycles;
+    if (s.cycles > ALLOC_MEAN_CYCLES) {
+      s.bytes *= ALLOC_MEAN_CYCLES / s.cycles;
+      s.cycles = ALLOC_MEAN_CYCLES;
+    }
+  }
+
+  /**
+   * estimate: the mean at `key`; else, for a young-generation size, the
+   * nearest size's scaled to this one (bytes per cycle grow about in
+   * proportion); else `fallback`.
+   */
+  estimate(key: number, fallback: number): number {
+    const m = this.get(key);
+    if (m !== undefined) return m;
+    let near = 0;
+    for (const k of this.sums.keys()) if (k !== FULL_GC_KEY && (near === 0 || Math.abs(Math.log(k / key)) < Math.abs(Math.log(near / key)))) near = k;
+    return near > 0 && key !== FULL_GC_KEY ? Math.round((this.get(near) as number) * (key / near)) : fallback;
+  }
+
+  /** The means, for diagnostics: [key, bytes per cycle, cycles pooled]. */
+  entries(): Array<[number, number, number]> {
+    return [...this.sums].map(([k, s]) => [k, Math.round(s.bytes / s.cycles), Math.round(s.cycles)]);
+  }
 }
 
 function allocAccountingFromEnv(): AllocAccounting {
@@ -169,6 +244,9 @@ export class GCTracker {
 
   private readonly events: GCEvent[] = new Array(EVENTS);
   private pendingMarkingNs = 0;
+  /** End of the last cycle and the time between the last two scavenges (from the end of the cycle before), performance.now() ms. */
+  private lastCycleEndMs = 0;
+  private lastScavengeIntervalMs = 0;
   private lastCycleSlot = -1;
   private lastCycleKind: GCKind | undefined;
 
@@ -190,10 +268,12 @@ export class GCTracker {
   private totalAllocReported = 0;
   /** performance.now() of the last check, while extrapolating, whether to measure again. */
   private rotatedAtMs = 0;
-  /** The window being measured: its start (performance.now() ms), cycles and bytes so far. */
+  /** The window being measured: its start (performance.now() ms), its cycles, and their cycles and bytes by key of {@link BytesPerCycle}. */
   private windowFromMs = 0;
   private windowCycles = 0;
-  private windowBytes = 0;
+  private windowByKey = new Map<number, { bytes: number; cycles: number }>();
+  /** Bytes of GC phases (incremental marking, weak callbacks) measured since the last cycle: they count with the cycle that ends them. */
+  private phaseBytes = 0;
   /** The window began between two GCs (at start, or after extrapolating): its first cycle is measured only in part. */
   private windowPartial = false;
   /** 'auto' or 'exact' (MEMSTATS_ALLOC=exact), read when tracking starts. */
@@ -207,8 +287,10 @@ export class GCTracker {
   private allocSamplingSinceMs = 0;
   /** Windows in a row that agreed with the one before; the sampling period doubles with each (see samplePeriodMs). */
   private allocSteadyWindows = 0;
-  /** Size of the young generation when sampling began (bytes per cycle were measured at that size). */
+  /** Size of the young generation at the last batch of GC entries, while extrapolating: the next scavenge fills that much. */
   private allocNewSpaceBytes = 0;
+  /** While extrapolating, a scavenge ran at a young-generation size with no measured mean: measure again at once. */
+  private allocUnknownSize = false;
   /**
    * The last sampling period, [from, to) in performance.now() ms: a cycle is
    * extrapolated when it *ended* in it, whenever its entry arrives. Entries come
@@ -219,7 +301,8 @@ export class GCTracker {
    */
   private allocSampledFromMs = Infinity;
   private allocSampledToMs = Infinity;
-  private allocBytesPerCycle = 0;
+  /** Mean bytes per scavenge by young-generation size and per full GC, from the measured windows. */
+  private readonly allocBytesPerCycle = new BytesPerCycle();
   /** Bytes and cycles measured by the profiler since tracking began (the mean of last resort). */
   private measuredBytes = 0;
   private measuredCycles = 0;
@@ -277,8 +360,13 @@ export class GCTracker {
   private onEntries(entries: PerformanceEntry[]): void {
     const cycles = this.numGC;
     for (const e of entries) this.onEntry(e);
-    // While extrapolating, the heap now is where a read's growth since the last GC starts.
-    if (this.allocSampling && this.numGC > cycles) this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+    // While extrapolating, the heap now is where a read's growth since the last
+    // GC starts, and the young generation's size now is what the next scavenge fills.
+    if (this.allocSampling && this.numGC > cycles) {
+      this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+      this.allocNewSpaceBytes = newSpaceBytes();
+      if (!this.allocBytesPerCycle.has(this.allocNewSpaceBytes)) this.allocUnknownSize = true;
+    }
     // Every batch replaces the profiler (see rotate): one that is dropped
     // young dies in the next scavenge, with its GC callbacks.
     this.rotate();
@@ -305,10 +393,11 @@ export class GCTracker {
       }
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
-      if (endMs >= this.allocSampledFromMs && endMs < this.allocSampledToMs) {
-        this.allocatedBytes += this.allocBytesPerCycle;
-        this.allocEstimatedBytes += this.allocBytesPerCycle;
+      if (endMs >= this.allocSampledFromMs && endMs < this.allocSampledToMs) this.extrapolateCycle(k, forced, e.startTime);
+      if (k === 'minor') {
+        if (this.lastCycleEndMs > 0) this.lastScavengeIntervalMs = e.startTime - this.lastCycleEndMs;
       }
+      this.lastCycleEndMs = endMs;
       const endNs = (performance.timeOrigin + endMs) * 1e6;
       const slot = this.numGC % RING;
       this.pauseNsRing[slot] = pause;
@@ -375,7 +464,32 @@ export class GCTracker {
     this.windowPartial = partial;
     this.windowFromMs = now;
     this.windowCycles = 0;
-    this.windowBytes = 0;
+    this.windowByKey = new Map();
+    // GC phases measured before the next cycle count with it, unless the window starts mid-cycle.
+    if (partial) this.phaseBytes = 0;
+  }
+
+  /**
+   * extrapolateCycle adds a cycle's estimated bytes while no profiler runs. A
+   * scavenge: the mean at the young generation's size. A full GC: the mean of
+   * full GCs, scaled down when it follows the last cycle sooner than
+   * scavenges follow each other (a heap snapshot runs a series of them,
+   * microseconds apart, with nothing allocated in between). A forced GC
+   * (`gc()`) comes whenever it is asked for: nothing (at most one young
+   * generation's fill missed each).
+   */
+  private extrapolateCycle(kind: GCKind, forced: boolean, startMs: number): void {
+    if (forced) return;
+    let bytes = this.allocBytesPerCycle.estimate(kind === 'major' ? FULL_GC_KEY : this.allocNewSpaceBytes, this.meanBytesPerCycle());
+    if (kind === 'major' && this.lastScavengeIntervalMs > 0) bytes *= Math.min(1, Math.max(0, startMs - this.lastCycleEndMs) / this.lastScavengeIntervalMs);
+    bytes = Math.round(bytes);
+    this.allocatedBytes += bytes;
+    this.allocEstimatedBytes += bytes;
+  }
+
+  /** The mean of every cycle measured since tracking began: the estimate of last resort. */
+  private meanBytesPerCycle(): number {
+    return this.measuredCycles > 0 ? Math.round(this.measuredBytes / this.measuredCycles) : 0;
   }
 
   /** extrapolate: from `now` no profiler runs and each cycle adds the mean bytes per cycle (see rotate). */
@@ -385,9 +499,9 @@ export class GCTracker {
     this.allocSamplingSinceMs = now;
     this.rotatedAtMs = now;
     this.allocNewSpaceBytes = newSpaceBytes();
+    this.allocUnknownSize = false;
     this.allocSampledFromMs = now;
     this.allocSampledToMs = Infinity;
-    if (this.allocBytesPerCycle === 0 && this.measuredCycles > 0) this.allocBytesPerCycle = Math.round(this.measuredBytes / this.measuredCycles);
   }
 
   /**
@@ -404,20 +518,19 @@ export class GCTracker {
    * {@link MAX_HELD_PROFILERS} are left to V8, and until a full GC frees them
    * allocation is extrapolated.
    *
-   * Each measured window (≥ 1 s, ≥ ALLOC_WINDOW_CYCLES cycles) decides between
+   * Each measured window (≥ 200 ms, ≥ ALLOC_WINDOW_CYCLES cycles) decides between
    * measuring on and sampling (see the module comment). While extrapolating, it checks at most
-   * once a second whether the next measured window is due (10 s, a
-   * young-generation resize, or the full GC that frees the held profilers).
+   * once a second whether the next measured window is due (the sampling
+   * period, or the full GC that frees the held profilers) — at once when a
+   * scavenge ran at a young-generation size with no measured mean.
    */
   rotate(): void {
     if (!this.running) return;
     const now = performance.now();
     if (!this.profiler) {
-      if (now - this.rotatedAtMs < ROTATE_EVERY_MS) return;
+      if (now - this.rotatedAtMs < ROTATE_EVERY_MS && !this.allocUnknownSize) return;
       this.rotatedAtMs = now;
-      // Bytes per scavenge follow the young generation's size, which V8 changes
-      // as it goes: a resize ends a sampling period early.
-      if (!this.allocWaitingForFullGC && now - this.allocSamplingSinceMs < this.samplePeriodMs() && newSpaceBytes() === this.allocNewSpaceBytes) return;
+      if (!this.allocWaitingForFullGC && !this.allocUnknownSize && now - this.allocSamplingSinceMs < this.samplePeriodMs()) return;
       if (!this.startProfiler()) {
         this.allocWaitingForFullGC = true;
         return;
@@ -427,20 +540,19 @@ export class GCTracker {
       this.allocCalibrating = !this.allocWaitingForFullGC;
       this.allocSampling = false;
       this.allocWaitingForFullGC = false;
+      this.allocUnknownSize = false;
       this.allocSampledToMs = now;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
       this.beginWindow(now, true);
       return;
     }
     this.fold(now);
-    if (now - this.windowFromMs >= ROTATE_EVERY_MS && this.windowCycles >= ALLOC_WINDOW_CYCLES) {
+    if (now - this.windowFromMs >= ALLOC_WINDOW_MIN_MS && this.windowCycles >= ALLOC_WINDOW_CYCLES) {
       // 'auto' samples from now on once two windows in a row agree on the
-      // bytes per cycle (the first ones after start hold V8's smaller early
-      // scavenges; a workload in flux is measured until it settles).
-      const previous = this.allocBytesPerCycle;
-      this.endWindow();
+      // bytes per cycle at each young-generation size they share (a workload
+      // in flux is measured until it settles).
+      const steady = this.endWindow();
       this.beginWindow(now);
-      const steady = previous > 0 && Math.abs(this.allocBytesPerCycle - previous) <= ALLOC_STEADY * previous;
       this.allocSteadyWindows = steady ? this.allocSteadyWindows + 1 : 0;
       if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
     }
@@ -455,41 +567,68 @@ export class GCTracker {
   /** fold stops the profiler and adds the bytes it measured to allocatedBytes and to the window. */
   private fold(now: number): void {
     const stats = this.stopProfiler(now);
-    let bytes = 0;
-    let cycles = 0;
-    let partialBytes = 0;
+    let measured = 0;
     for (const s of stats) {
       const before = s.beforeGC.heapStatistics.usedHeapSize;
       const after = s.afterGC.heapStatistics.usedHeapSize;
       const b = before > this.usedAfterLastGC ? before - this.usedAfterLastGC : 0;
       this.usedAfterLastGC = after;
+      measured += b;
+      const cycle = CYCLE_TYPES.has(s.gcType);
       if (this.windowPartial) {
         // The window began mid-cycle: that cycle's bytes count, but not in its mean.
-        if (CYCLE_TYPES.has(s.gcType)) this.windowPartial = false;
-        partialBytes += b;
+        if (cycle) this.windowPartial = false;
+      } else if (!cycle) {
+        this.phaseBytes += b;
       } else {
-        bytes += b;
-        if (CYCLE_TYPES.has(s.gcType)) cycles++;
+        const bytes = b + this.phaseBytes;
+        this.phaseBytes = 0;
+        const key = s.gcType === 'MarkSweepCompact' ? FULL_GC_KEY : (s.beforeGC.heapSpaceStatistics?.find((sp) => sp.spaceName === 'new_space')?.spaceSize ?? 0);
+        const w = this.windowByKey.get(key);
+        if (w) {
+          w.bytes += bytes;
+          w.cycles++;
+        } else this.windowByKey.set(key, { bytes, cycles: 1 });
+        this.windowCycles++;
+        this.measuredBytes += bytes;
+        this.measuredCycles++;
       }
     }
-    this.allocatedBytes += bytes + partialBytes;
-    this.measuredBytes += bytes;
-    this.measuredCycles += cycles;
-    this.windowBytes += bytes;
-    this.windowCycles += cycles;
+    this.allocatedBytes += measured;
   }
 
   /**
-   * endWindow: a measured window (≥ 1 s and ≥ ALLOC_WINDOW_CYCLES cycles)
-   * gives the mean bytes per cycle that extrapolation uses; the first window
-   * after a sampling period first checks the mean that period used against it.
+   * endWindow: a measured window (≥ 200 ms and ≥ ALLOC_WINDOW_CYCLES cycles)
+   * gives the mean bytes per cycle, at each young-generation size it ran at,
+   * that extrapolation uses; the first window after a sampling period first
+   * checks the means that period used against it. True when the window agrees
+   * with the means before it (within ALLOC_STEADY at every size where both
+   * have ≥ ALLOC_SIZE_MIN_CYCLES cycles, and there is at least one such size).
    */
-  private endWindow(): void {
-    if (this.allocCalibrating && this.allocBytesPerCycle > 0 && this.windowBytes > 0) {
-      this.allocEstimateError = (this.allocBytesPerCycle * this.windowCycles - this.windowBytes) / this.windowBytes;
+  private endWindow(): boolean {
+    let predicted = 0;
+    let measured = 0;
+    let compared = 0;
+    let agree = true;
+    const disagreeing = new Set<number>();
+    for (const [key, w] of this.windowByKey) {
+      const before = this.allocBytesPerCycle.get(key);
+      if (before === undefined) continue;
+      predicted += before * w.cycles;
+      measured += w.bytes;
+      if (w.cycles >= ALLOC_SIZE_MIN_CYCLES) {
+        compared++;
+        if (Math.abs(w.bytes / w.cycles - before) > ALLOC_STEADY * before) {
+          agree = false;
+          disagreeing.add(key);
+        }
+      }
     }
-    this.allocBytesPerCycle = Math.round(this.windowBytes / this.windowCycles);
+    // A mean that the window contradicts starts over from it; the others pool it.
+    for (const [key, w] of this.windowByKey) this.allocBytesPerCycle.add(key, w.bytes, w.cycles, disagreeing.has(key));
+    if (this.allocCalibrating && measured > 0) this.allocEstimateError = (predicted - measured) / measured;
     this.allocCalibrating = false;
+    return agree && compared > 0;
   }
 
   /**

@@ -131,9 +131,9 @@ export interface MemStats {
   trackedMs: number;
   /**
    * Bytes of totalAlloc extrapolated rather than measured: V8's GCProfiler
-   * measures windows (≥ 1 s, ≥ 10 GC cycles) until two agree, then one after
+   * measures windows (≥ 200 ms, ≥ 10 GC cycles) until two agree, then one after
    * sampling periods growing from 1 s to 10 s; each other cycle adds the mean
-   * bytes per cycle of the last window
+   * bytes per cycle measured at its young-generation size (full GCs: theirs)
    * (`MEMSTATS_ALLOC=exact`: always measured, 0).
    */
   totalAllocEstimated: number;
