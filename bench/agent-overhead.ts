@@ -323,13 +323,17 @@ async function latencyRuns(variants: Variant[], rounds: number, rate: number, wa
  */
 async function interleavedRuns(variants: Variant[], rounds: number, rate: number, seconds: number, pin: boolean): Promise<void> {
   console.log(`Interleaved: every variant and "none" alive together, each scraped every second; open loop at ${rate} requests/s moving from one to the next every ${seconds} s (after 1 s of warm-up), ${rounds} rounds.`);
-  const servers: Array<{ v: Variant | 'none'; child: ChildProcess; port: number; timer?: NodeJS.Timeout; latencies: number[]; p99: number[] }> = [];
+  type Server = { v: Variant | 'none'; child: ChildProcess; port: number; timer?: NodeJS.Timeout; latencies: number[]; p99: number[] };
+  const servers: Server[] = [];
+  const scrapeUrls = new Map<Server, string>();
   try {
     for (const v of ['none' as const, ...variants]) {
       const child = startServer(v, pin);
       const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
       const timer = scrapeUrl === '-' ? undefined : setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
-      servers.push({ v, child, port: Number(port), timer, latencies: [], p99: [] });
+      const server = { v, child, port: Number(port), timer, latencies: [], p99: [] };
+      servers.push(server);
+      if (scrapeUrl !== '-') scrapeUrls.set(server, scrapeUrl);
     }
     await new Promise((r) => setTimeout(r, 5000)); // every server past its first scrapes
     for (let r = 0; r < rounds; r++) {
@@ -339,6 +343,18 @@ async function interleavedRuns(variants: Variant[], rounds: number, rate: number
         s.p99.push(sortedQuantile(latenciesMs, 0.99));
       }
       console.error(`  round ${r + 1}: p99 ${servers.map((s) => `${s.v} ${s.p99[r].toFixed(3)}`).join(', ')} ms`);
+    }
+    // The GC tracker's side of the story, which no tenant can move: how much of the allocated bytes it
+    // extrapolated (the profiler off, pauses not lengthened by it).
+    for (const s of servers) {
+      const url = scrapeUrls.get(s);
+      if (!url || !s.v.startsWith('memstats')) continue;
+      const text = await (await fetch(url)).text();
+      const num = (re: RegExp) => [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const total = num(/^memstats_alloc_bytes_total (\S+)$/gm);
+      const estimated = num(/^memstats_alloc_estimated_bytes_total (\S+)$/gm);
+      const cycles = num(/^memstats_gc_cycles_total\{[^}]*\} (\S+)$/gm);
+      console.log(`${s.v}: ${cycles} GC cycles, ${(total / 1e9).toFixed(2)} GB allocated, ${((100 * estimated) / total).toFixed(1)} % of it extrapolated (the GC profiler off)`);
     }
   } finally {
     for (const s of servers) {

@@ -26,9 +26,20 @@
  * subscriptions (`sub` / `unsub` / `sample`). Errors keep name, message and
  * code (so 409/400/503 mapping works across); Buffers arrive as Uint8Arrays
  * and are made Buffers again without a copy.
+ *
+ * Node's native event-loop delay histogram is posted to the worker
+ * (`{ t: 'delays', id: 0, histogram, resolutionMs }`) as soon as the monitor
+ * has one: before asking for a MetricsSnapshot, the worker reads and resets
+ * it (takeNativeDelays: the walks of its ~55,000 counters, up to a few ms in a
+ * busy process) and sends the result with the call (`arg.nativeDelays`), which
+ * is recorded here before the snapshot is read. A measurement the timer
+ * records between the worker's reads of count and reset is lost (one in
+ * ~100 a second at most).
  */
+import type { IntervalHistogram } from 'node:perf_hooks';
 import type { DebugBackend, BackendSampleListener } from './backend.js';
 import type { Sample } from '../sampler/sample.js';
+import { recordNativeDelays, shareNativeDelayHistogram, takeNativeDelays } from '../stats/event-loop.js';
 
 /** The part of a MessagePort / Worker / parentPort both sides use. */
 export interface MessageChannelEnd {
@@ -68,6 +79,7 @@ type ToMain =
   | { t: 'unsub'; id: number };
 
 type ToWorker =
+  | { t: 'delays'; id: 0; histogram: IntervalHistogram; resolutionMs: number }
   | { t: 'result'; id: number; value: unknown }
   | { t: 'error'; id: number; error: WireError }
   | { t: 'sample'; id: number; sample: Sample };
@@ -115,7 +127,13 @@ export function serveBackend(port: MessageChannelEnd, backend: DebugBackend): ()
       if (!CALL_SET.has(m.op)) return post({ t: 'error', id: m.id, error: { name: 'TypeError', message: `unknown backend call ${String(m.op)}` } });
       const ac = new AbortController();
       inFlight.set(m.id, ac);
-      const arg = m.arg && typeof m.arg === 'object' ? { ...m.arg, signal: ac.signal } : { signal: ac.signal };
+      let callArg = m.arg && typeof m.arg === 'object' ? m.arg : undefined;
+      if (callArg && 'nativeDelays' in callArg) {
+        const { nativeDelays, ...rest } = callArg;
+        recordNativeDelays(nativeDelays);
+        callArg = rest;
+      }
+      const arg = callArg ? { ...callArg, signal: ac.signal } : { signal: ac.signal };
       let p: Promise<unknown>;
       try {
         p = (backend[m.op] as (a: unknown) => Promise<unknown>).call(backend, arg);
@@ -137,7 +155,9 @@ export function serveBackend(port: MessageChannelEnd, backend: DebugBackend): ()
     }
   };
   port.on('message', onMessage);
+  const stopSharing = shareNativeDelayHistogram((histogram, resolutionMs) => post({ t: 'delays', id: 0, histogram, resolutionMs }));
   return () => {
+    stopSharing();
     port.off('message', onMessage);
     for (const ac of inFlight.values()) ac.abort();
     inFlight.clear();
@@ -162,10 +182,16 @@ export function threadBackend(port: MessageChannelEnd, info: ThreadBackendInfo):
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const listeners = new Map<number, BackendSampleListener>();
   let closed = false;
+  /** The main thread's native delay histogram, once it has one (see the module comment). */
+  let delays: { histogram: IntervalHistogram; resolutionMs: number } | undefined;
 
   const onMessage = (raw: unknown) => {
     if (!isMessage(raw)) return;
     const m = raw as ToWorker;
+    if (m.t === 'delays') {
+      delays = { histogram: m.histogram, resolutionMs: m.resolutionMs };
+      return;
+    }
     if (m.t === 'sample') {
       const l = listeners.get(m.id);
       if (l) l(m.sample);
@@ -213,7 +239,15 @@ export function threadBackend(port: MessageChannelEnd, info: ThreadBackendInfo):
     cmdline: () => call('cmdline'),
     readMemStats: () => call('readMemStats'),
     readGCStats: (o) => call('readGCStats', o),
-    readMetrics: () => call('readMetrics'),
+    readMetrics: () => {
+      let nativeDelays;
+      try {
+        nativeDelays = delays && takeNativeDelays(delays.histogram, delays.resolutionMs);
+      } catch {
+        delays = undefined; // not a histogram after all: the main thread reads its own
+      }
+      return call('readMetrics', nativeDelays ? { nativeDelays } : undefined);
+    },
     readSamples: () => call('readSamples'),
     readVars: () => call('readVars'),
     gc: () => call('gc'),

@@ -76,6 +76,13 @@ const RECHECK_MS = 1000;
  * so p50/p90/p99/max of every window made of whole batches are exact.
  */
 const HARVEST_PERCENTILES = [10, 25, 50, 75, 90, 95, 99, 99.9, 100];
+/**
+ * After another thread merged the native histogram, this thread does not merge
+ * it for this long, ms: a snapshot that the other thread asked for right after
+ * its merge reads without a walk of its own (a walk goes up to the largest
+ * value, ≥ 10 ms at a 10 ms interval, however few the values).
+ */
+const MERGED_ELSEWHERE_MS = 500;
 
 type Mode = 'timer' | 'native';
 
@@ -92,6 +99,8 @@ class DelayRecorder {
   private busyMs = 0;
   private elu: EventLoopUtilization | undefined;
   private native: IntervalHistogram | undefined;
+  /** When another thread last merged the native histogram (performance.now() ms). */
+  private mergedElsewhereAtMs = -Infinity;
 
   constructor(resolutionMs: number) {
     this.resolutionMs = resolutionMs;
@@ -177,39 +186,146 @@ class DelayRecorder {
     if (this.intervalMs === this.resolutionMs) this.busyMs += this.resolutionMs;
     if (this.busyMs < NATIVE_AFTER_MS) return this.rearm(this.resolutionMs);
     // Busy for a while: hand the per-tick measuring to the native timer.
-    this.native ??= monitorEventLoopDelay({ resolution: this.resolutionMs });
-    this.native.reset();
-    this.native.enable();
+    const native = this.nativeHistogram();
+    native.reset();
+    native.enable();
     this.mode = 'native';
     this.rearm(RECHECK_MS);
   }
 
-  /** Merges what the native histogram measured since the last merge into ours. */
+  /**
+   * Merges what the native histogram measured since the last merge into ours —
+   * unless another thread merged it just now (recordNativeDelays): the few
+   * measurements since wait for the next merge rather than cost this thread a
+   * walk of the counters.
+   */
   harvest(): void {
-    const h = this.native;
-    if (this.mode !== 'native' || !h) return;
-    const n = h.count;
-    if (n === 0) return;
-    const res = this.resolutionMs * 1e6;
-    const net = (x: number): number => (x > res ? x - res : 0);
-    const points: Array<[number, number]> = [];
-    let seen = 0;
-    for (const p of HARVEST_PERCENTILES) {
-      const upTo = p === 100 ? n : Math.round((p / 100) * n);
-      if (upTo > seen) {
-        points.push([net(h.percentile(p)), upTo - seen]);
-        seen = upTo;
-      }
-    }
-    const mean = net(h.mean);
-    const sd = Number.isFinite(h.stddev) ? h.stddev : 0;
-    const min = net(h.min);
-    const max = net(h.max);
-    h.reset();
-    this.hist.recordBatch(points, n, mean * n, n * (sd * sd + mean * mean), min, max);
-    this.lastNs = mean;
-    for (const w of this.windows) w.observe(min, max);
+    if (this.mode !== 'native' || !this.native) return;
+    if (performance.now() - this.mergedElsewhereAtMs < MERGED_ELSEWHERE_MS) return;
+    const d = takeNativeDelays(this.native, this.resolutionMs);
+    if (d) this.record(d);
   }
+
+  /** Records what a read of the native histogram gave (here, or on another thread: `elsewhere`). */
+  record(d: NativeDelays, elsewhere = false): void {
+    if (elsewhere) this.mergedElsewhereAtMs = performance.now();
+    this.hist.recordBatch(d.points, d.count, d.mean * d.count, d.count * (d.stddev * d.stddev + d.mean * d.mean), d.min, d.max);
+    this.lastNs = d.mean;
+    for (const w of this.windows) w.observe(d.min, d.max);
+  }
+
+  /** The native histogram, created on first need; the sharers are told (see shareNativeDelayHistogram). */
+  private nativeHistogram(): IntervalHistogram {
+    if (!this.native) {
+      this.native = monitorEventLoopDelay({ resolution: this.resolutionMs });
+      for (const l of nativeSharers) tell(l, this.native, this.resolutionMs);
+    }
+    return this.native;
+  }
+
+  /** The native histogram if it was created. */
+  get existingNative(): IntervalHistogram | undefined {
+    return this.native;
+  }
+}
+
+/**
+ * What one read of Node's native delay histogram gives, net of the interval
+ * (ns): plain data, so that a worker thread that reads the histogram (it can
+ * be posted to one) can hand it back.
+ */
+export interface NativeDelays {
+  /** [value, how many measurements it stands for] at each of HARVEST_PERCENTILES. */
+  points: Array<[number, number]>;
+  count: number;
+  mean: number;
+  stddev: number;
+  min: number;
+  max: number;
+}
+
+/** The part of a native histogram (or its clone in a worker) that takeNativeDelays reads. */
+type NativeHistogramReader = Pick<IntervalHistogram, 'count' | 'mean' | 'stddev' | 'min' | 'max' | 'percentile' | 'reset'>;
+
+/**
+ * takeNativeDelays reads a native delay histogram and resets it; undefined
+ * when it holds nothing. Its mean and deviation each walk the HdrHistogram's
+ * counters up to the largest value (0.4–0.8 ms for the two in a busy process,
+ * docs/benchmarks.md): the agent does this on its server thread.
+ */
+export function takeNativeDelays(h: NativeHistogramReader, resolutionMs: number): NativeDelays | undefined {
+  const n = h.count;
+  if (n === 0) return undefined;
+  const res = resolutionMs * 1e6;
+  const net = (x: number): number => (x > res ? x - res : 0);
+  const points: Array<[number, number]> = [];
+  let seen = 0;
+  for (const p of HARVEST_PERCENTILES) {
+    const upTo = p === 100 ? n : Math.round((p / 100) * n);
+    if (upTo > seen) {
+      points.push([net(h.percentile(p)), upTo - seen]);
+      seen = upTo;
+    }
+  }
+  const mean = net(h.mean);
+  const stddev = Number.isFinite(h.stddev) ? h.stddev : 0;
+  const min = net(h.min);
+  const max = net(h.max);
+  h.reset();
+  return { points, count: n, mean, stddev, min, max };
+}
+
+/** Told of the native delay histogram (see shareNativeDelayHistogram). */
+export type NativeDelaySharer = (histogram: IntervalHistogram, resolutionMs: number) => void;
+const nativeSharers = new Set<NativeDelaySharer>();
+
+function tell(sharer: NativeDelaySharer, h: IntervalHistogram, resolutionMs: number): void {
+  try {
+    sharer(h, resolutionMs);
+  } catch {
+    // a sharer's failure (its thread gone) is its own
+  }
+}
+
+/**
+ * shareNativeDelayHistogram calls `sharer` with Node's native event-loop delay
+ * histogram once the monitor has created it (at once if it exists, again if a
+ * new monitor makes a new one). A worker thread given it (histograms can be
+ * posted; both ends see the same counters) reads it with takeNativeDelays
+ * and hands the result to recordNativeDelays here, so that the walks of its
+ * counters run on that thread instead of the program's. Returns the function
+ * that stops telling.
+ */
+export function shareNativeDelayHistogram(sharer: NativeDelaySharer): () => void {
+  nativeSharers.add(sharer);
+  const h = recorder?.existingNative;
+  if (h && recorder) tell(sharer, h, recorder.resolutionMs);
+  return () => {
+    nativeSharers.delete(sharer);
+  };
+}
+
+function isDelays(d: unknown): d is NativeDelays {
+  const x = d as NativeDelays | null;
+  const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray(x.points) &&
+    x.points.every((p) => Array.isArray(p) && p.length === 2 && num(p[0]) && num(p[1])) &&
+    [x.count, x.mean, x.stddev, x.min, x.max].every(num)
+  );
+}
+
+/**
+ * recordNativeDelays records what another thread read from the shared native
+ * histogram (takeNativeDelays) into the monitor; false (nothing recorded) when
+ * no monitor runs or `delays` is not such a read.
+ */
+export function recordNativeDelays(delays: unknown): boolean {
+  if (!recorder || !isDelays(delays) || delays.count === 0) return false;
+  recorder.record(delays, true);
+  return true;
 }
 
 let recorder: DelayRecorder | undefined;

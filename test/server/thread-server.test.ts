@@ -148,3 +148,53 @@ test('a taken port rejects with the system error; a thread that dies does not ta
     await a.close();
   }
 });
+
+test('the server thread reads the native event-loop delay histogram itself: a scrape walks none of its counters on this thread, and the delays still reach /metrics', async () => {
+  const { shareNativeDelayHistogram } = await import('../../src/stats/event-loop.js');
+  // Count this thread's reads of the walking getters (the worker reads its own clone of the histogram).
+  let walks = 0;
+  let shared = false;
+  const stop = shareNativeDelayHistogram((h) => {
+    shared = true;
+    for (const name of ['mean', 'stddev'] as const) {
+      let getter: (() => number) | undefined;
+      for (let p = Object.getPrototypeOf(h); p && !getter; p = Object.getPrototypeOf(p)) getter = Object.getOwnPropertyDescriptor(p, name)?.get;
+      assert.ok(getter, `histogram.${name} is a getter`);
+      if (Object.hasOwn(h, name)) continue;
+      Object.defineProperty(h, name, {
+        get() {
+          walks++;
+          return getter!.call(this);
+        },
+      });
+    }
+  });
+  const s = await startDebugServerThread({ port: 0, unref: true });
+  try {
+    await (await fetch(`${s.url}/metrics`)).text(); // opens the event-loop window
+    // A busy loop (callbacks of ~4 ms for 1.5 s) hands the measuring to the native timer after 200 ms.
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      const until = Date.now() + 4;
+      while (Date.now() < until);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(shared, 'the native histogram was created and shared');
+    const scrape = fetch(`${s.url}/metrics`);
+    // Keep the loop turning (and busy) while the scrape is served.
+    let done = false;
+    void scrape.finally(() => (done = true));
+    while (!done) {
+      const until = Date.now() + 2;
+      while (Date.now() < until);
+      await new Promise((r) => setImmediate(r));
+    }
+    const text = await (await scrape).text();
+    const max = Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1]);
+    assert.ok(max >= 0.001, `the busy loop's delays (≥ 1 ms) are in the scrape: max ${max} s`);
+    assert.equal(walks, 0, 'no walk of the native histogram on this thread');
+  } finally {
+    stop();
+    await s.close();
+  }
+});
