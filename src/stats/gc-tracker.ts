@@ -93,6 +93,12 @@ export const ALLOC_WINDOW_CYCLES = 10;
 const ALLOC_STEADY = 0.1;
 /** Cycles at one young-generation size that a window needs for its mean there to be compared with the one before. */
 const ALLOC_SIZE_MIN_CYCLES = 4;
+/** With fewer cycles than ALLOC_SIZE_MIN_CYCLES at a size, a window still disagrees when its mean is off by more than this fraction. */
+const ALLOC_OUTLIER = 0.5;
+/** While extrapolating, a change of the heap's growth per scavenge by this fraction of the bytes per cycle starts a measured window (loadDrifted). */
+const ALLOC_DRIFT = 0.5;
+/** Weight of each scavenge in the moving mean of the heap's growth while extrapolating (loadDrifted). */
+const ALLOC_DRIFT_WEIGHT = 0.25;
 /** While sampling, the profiler measures one window (≥ 200 ms, ≥ 10 cycles) in every this many ms. */
 export const ALLOC_SAMPLE_EVERY_MS = 10_000;
 /** The first sampling period, ms; each window that agrees with the one before doubles it, up to ALLOC_SAMPLE_EVERY_MS. */
@@ -120,6 +126,8 @@ function newSpaceBytes(): number {
 /** Cycles a mean of {@link BytesPerCycle} is taken over at most: older ones weigh less and less. */
 const ALLOC_MEAN_CYCLES = 64;
 
+/** A full GC that starts this soon after the last cycle ended is one of a series (a heap snapshot's): nothing was allocated in between, ms. */
+const GC_SERIES_MS = 1;
 /** The key of {@link BytesPerCycle} for full GCs (scavenges go by the young generation's size). */
 const FULL_GC_KEY = 0;
 
@@ -244,9 +252,8 @@ export class GCTracker {
 
   private readonly events: GCEvent[] = new Array(EVENTS);
   private pendingMarkingNs = 0;
-  /** End of the last cycle and the time between the last two scavenges (from the end of the cycle before), performance.now() ms. */
-  private lastCycleEndMs = 0;
-  private lastScavengeIntervalMs = 0;
+  /** End of the last cycle, performance.now() ms. */
+  private lastCycleEndMs = -Infinity;
   private lastCycleSlot = -1;
   private lastCycleKind: GCKind | undefined;
 
@@ -271,7 +278,7 @@ export class GCTracker {
   /** The window being measured: its start (performance.now() ms), its cycles, and their cycles and bytes by key of {@link BytesPerCycle}. */
   private windowFromMs = 0;
   private windowCycles = 0;
-  private windowByKey = new Map<number, { bytes: number; cycles: number }>();
+  private windowByKey = new Map<number, { bytes: number; bytesSq: number; cycles: number }>();
   /** Bytes of GC phases (incremental marking, weak callbacks) measured since the last cycle: they count with the cycle that ends them. */
   private phaseBytes = 0;
   /** The window began between two GCs (at start, or after extrapolating): its first cycle is measured only in part. */
@@ -289,8 +296,29 @@ export class GCTracker {
   private allocSteadyWindows = 0;
   /** Size of the young generation at the last batch of GC entries, while extrapolating: the next scavenge fills that much. */
   private allocNewSpaceBytes = 0;
-  /** While extrapolating, a scavenge ran at a young-generation size with no measured mean: measure again at once. */
-  private allocUnknownSize = false;
+  /**
+   * While extrapolating, measure again at once: a scavenge ran at a
+   * young-generation size with no measured mean, or the load no longer looks
+   * like the measured one (see loadDrifted).
+   */
+  private allocMeasureNow = false;
+  /** Heap growth across scavenges (used after one − used after the cycle before), summed over the measured windows' scavenges since the last sampling period; and their cycles and full GCs. */
+  private windowGrowthBytes = 0;
+  private windowGrowthCycles = 0;
+  private windowCyclesSinceSampling = 0;
+  private windowMajorsSinceSampling = 0;
+  /** Used heap after the last cycle the profiler reported (growth is measured from it). */
+  private lastCycleUsedAfter = -1;
+  /**
+   * The same while extrapolating, from the heap read at each batch of
+   * scavenges only: a moving mean (each batch weighs ALLOC_DRIFT_WEIGHT per
+   * scavenge in it), so a change shows within a few scavenges however long the
+   * period has been; and the cycles and full GCs since extrapolating began.
+   */
+  private sampledGrowthMean = 0;
+  private sampledGrowthCycles = 0;
+  private sampledCycles = 0;
+  private sampledMajors = 0;
   /**
    * The last sampling period, [from, to) in performance.now() ms: a cycle is
    * extrapolated when it *ended* in it, whenever its entry arrives. Entries come
@@ -359,13 +387,23 @@ export class GCTracker {
 
   private onEntries(entries: PerformanceEntry[]): void {
     const cycles = this.numGC;
+    const majors = this.numMajorGC;
     for (const e of entries) this.onEntry(e);
     // While extrapolating, the heap now is where a read's growth since the last
     // GC starts, and the young generation's size now is what the next scavenge fills.
     if (this.allocSampling && this.numGC > cycles) {
-      this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+      const used = v8.getHeapStatistics().used_heap_size;
+      this.sampledCycles += this.numGC - cycles;
+      this.sampledMajors += this.numMajorGC - majors;
+      if (this.numMajorGC === majors) {
+        const n = this.numGC - cycles;
+        const weight = this.sampledGrowthCycles === 0 ? 1 : Math.min(1, ALLOC_DRIFT_WEIGHT * n);
+        this.sampledGrowthMean += weight * ((used - this.usedAfterLastGC) / n - this.sampledGrowthMean);
+        this.sampledGrowthCycles += n;
+      }
+      this.usedAfterLastGC = used;
       this.allocNewSpaceBytes = newSpaceBytes();
-      if (!this.allocBytesPerCycle.has(this.allocNewSpaceBytes)) this.allocUnknownSize = true;
+      if (!this.allocBytesPerCycle.has(this.allocNewSpaceBytes) || this.loadDrifted()) this.allocMeasureNow = true;
     }
     // Every batch replaces the profiler (see rotate): one that is dropped
     // young dies in the next scavenge, with its GC callbacks.
@@ -394,9 +432,6 @@ export class GCTracker {
       const forced = (flags & FLAG_FORCED) !== 0;
       if (forced) this.numForcedGC++;
       if (endMs >= this.allocSampledFromMs && endMs < this.allocSampledToMs) this.extrapolateCycle(k, forced, e.startTime);
-      if (k === 'minor') {
-        if (this.lastCycleEndMs > 0) this.lastScavengeIntervalMs = e.startTime - this.lastCycleEndMs;
-      }
       this.lastCycleEndMs = endMs;
       const endNs = (performance.timeOrigin + endMs) * 1e6;
       const slot = this.numGC % RING;
@@ -472,19 +507,39 @@ export class GCTracker {
   /**
    * extrapolateCycle adds a cycle's estimated bytes while no profiler runs. A
    * scavenge: the mean at the young generation's size. A full GC: the mean of
-   * full GCs, scaled down when it follows the last cycle sooner than
-   * scavenges follow each other (a heap snapshot runs a series of them,
-   * microseconds apart, with nothing allocated in between). A forced GC
-   * (`gc()`) comes whenever it is asked for: nothing (at most one young
+   * full GCs, or nothing when it starts within {@link GC_SERIES_MS} of the last
+   * cycle's end (a heap snapshot or a memory-pressure notification runs a
+   * series of them back to back, with nothing allocated in between). A forced
+   * GC (`gc()`) comes whenever it is asked for: nothing (at most one young
    * generation's fill missed each).
    */
   private extrapolateCycle(kind: GCKind, forced: boolean, startMs: number): void {
-    if (forced) return;
-    let bytes = this.allocBytesPerCycle.estimate(kind === 'major' ? FULL_GC_KEY : this.allocNewSpaceBytes, this.meanBytesPerCycle());
-    if (kind === 'major' && this.lastScavengeIntervalMs > 0) bytes *= Math.min(1, Math.max(0, startMs - this.lastCycleEndMs) / this.lastScavengeIntervalMs);
-    bytes = Math.round(bytes);
+    if (forced || (kind === 'major' && startMs - this.lastCycleEndMs < GC_SERIES_MS)) return;
+    const bytes = this.allocBytesPerCycle.estimate(kind === 'major' ? FULL_GC_KEY : this.allocNewSpaceBytes, this.meanBytesPerCycle());
     this.allocatedBytes += bytes;
     this.allocEstimatedBytes += bytes;
+  }
+
+  /**
+   * loadDrifted: while extrapolating, the load no longer looks like the one
+   * measured. Either full GCs come more often than in the measured windows
+   * (over ALLOC_SIZE_MIN_CYCLES of them, a share of the cycles above twice
+   * theirs plus 5 %), or the used heap grows across scavenges (promoted bytes,
+   * and what is allocated straight in the old generation) by more or less than
+   * in the windows — by ALLOC_DRIFT of the bytes per cycle, in a moving mean,
+   * after ≥ ALLOC_SIZE_MIN_CYCLES scavenges. Both happen when V8 starts allocating a
+   * load's objects in the old generation (pretenuring): each scavenge then
+   * comes with several times the bytes, and full GCs follow each other.
+   */
+  private loadDrifted(): boolean {
+    if (
+      this.sampledMajors >= ALLOC_SIZE_MIN_CYCLES &&
+      this.sampledMajors / this.sampledCycles > (2 * this.windowMajorsSinceSampling) / Math.max(1, this.windowCyclesSinceSampling) + 0.05
+    )
+      return true;
+    if (this.sampledGrowthCycles < ALLOC_SIZE_MIN_CYCLES || this.windowGrowthCycles < ALLOC_SIZE_MIN_CYCLES) return false;
+    const drift = Math.abs(this.sampledGrowthMean - this.windowGrowthBytes / this.windowGrowthCycles);
+    return drift > ALLOC_DRIFT * this.allocBytesPerCycle.estimate(this.allocNewSpaceBytes, this.meanBytesPerCycle());
   }
 
   /** The mean of every cycle measured since tracking began: the estimate of last resort. */
@@ -499,7 +554,11 @@ export class GCTracker {
     this.allocSamplingSinceMs = now;
     this.rotatedAtMs = now;
     this.allocNewSpaceBytes = newSpaceBytes();
-    this.allocUnknownSize = false;
+    this.allocMeasureNow = false;
+    this.sampledGrowthMean = 0;
+    this.sampledGrowthCycles = 0;
+    this.sampledCycles = 0;
+    this.sampledMajors = 0;
     this.allocSampledFromMs = now;
     this.allocSampledToMs = Infinity;
   }
@@ -528,9 +587,9 @@ export class GCTracker {
     if (!this.running) return;
     const now = performance.now();
     if (!this.profiler) {
-      if (now - this.rotatedAtMs < ROTATE_EVERY_MS && !this.allocUnknownSize) return;
+      if (now - this.rotatedAtMs < ROTATE_EVERY_MS && !this.allocMeasureNow) return;
       this.rotatedAtMs = now;
-      if (!this.allocWaitingForFullGC && !this.allocUnknownSize && now - this.allocSamplingSinceMs < this.samplePeriodMs()) return;
+      if (!this.allocWaitingForFullGC && !this.allocMeasureNow && now - this.allocSamplingSinceMs < this.samplePeriodMs()) return;
       if (!this.startProfiler()) {
         this.allocWaitingForFullGC = true;
         return;
@@ -540,9 +599,14 @@ export class GCTracker {
       this.allocCalibrating = !this.allocWaitingForFullGC;
       this.allocSampling = false;
       this.allocWaitingForFullGC = false;
-      this.allocUnknownSize = false;
+      this.allocMeasureNow = false;
       this.allocSampledToMs = now;
       this.usedAfterLastGC = v8.getHeapStatistics().used_heap_size;
+      this.lastCycleUsedAfter = -1;
+      this.windowGrowthBytes = 0;
+      this.windowGrowthCycles = 0;
+      this.windowCyclesSinceSampling = 0;
+      this.windowMajorsSinceSampling = 0;
       this.beginWindow(now, true);
       return;
     }
@@ -575,6 +639,8 @@ export class GCTracker {
       this.usedAfterLastGC = after;
       measured += b;
       const cycle = CYCLE_TYPES.has(s.gcType);
+      const previousCycleUsedAfter = this.lastCycleUsedAfter;
+      if (cycle) this.lastCycleUsedAfter = after;
       if (this.windowPartial) {
         // The window began mid-cycle: that cycle's bytes count, but not in its mean.
         if (cycle) this.windowPartial = false;
@@ -583,12 +649,19 @@ export class GCTracker {
       } else {
         const bytes = b + this.phaseBytes;
         this.phaseBytes = 0;
+        this.windowCyclesSinceSampling++;
+        if (s.gcType === 'MarkSweepCompact') this.windowMajorsSinceSampling++;
+        if (s.gcType !== 'MarkSweepCompact' && previousCycleUsedAfter >= 0) {
+          this.windowGrowthBytes += after - previousCycleUsedAfter;
+          this.windowGrowthCycles++;
+        }
         const key = s.gcType === 'MarkSweepCompact' ? FULL_GC_KEY : (s.beforeGC.heapSpaceStatistics?.find((sp) => sp.spaceName === 'new_space')?.spaceSize ?? 0);
         const w = this.windowByKey.get(key);
         if (w) {
           w.bytes += bytes;
+          w.bytesSq += bytes * bytes;
           w.cycles++;
-        } else this.windowByKey.set(key, { bytes, cycles: 1 });
+        } else this.windowByKey.set(key, { bytes, bytesSq: bytes * bytes, cycles: 1 });
         this.windowCycles++;
         this.measuredBytes += bytes;
         this.measuredCycles++;
@@ -602,8 +675,9 @@ export class GCTracker {
    * gives the mean bytes per cycle, at each young-generation size it ran at,
    * that extrapolation uses; the first window after a sampling period first
    * checks the means that period used against it. True when the window agrees
-   * with the means before it (within ALLOC_STEADY at every size where both
-   * have ≥ ALLOC_SIZE_MIN_CYCLES cycles, and there is at least one such size).
+   * with the means before it at every size (and for full GCs), and at one size
+   * at least with ≥ ALLOC_SIZE_MIN_CYCLES cycles; a mean it contradicts starts
+   * over from the window's, the others pool it.
    */
   private endWindow(): boolean {
     let predicted = 0;
@@ -616,12 +690,23 @@ export class GCTracker {
       if (before === undefined) continue;
       predicted += before * w.cycles;
       measured += w.bytes;
+      // How far the window's mean may be from the one before: ALLOC_STEADY; with
+      // ≥ ALLOC_WINDOW_CYCLES cycles, also three standard errors of its mean (the
+      // bytes between two scavenges of a busy server vary by ±20 %, and ten of
+      // them do not make a mean good to 10 %); with too few cycles to compare,
+      // ALLOC_OUTLIER (those can end sampling, not start it: a load whose
+      // objects V8 starts allocating in the old generation shows first in a
+      // cycle or two of five times the bytes).
+      const mean = w.bytes / w.cycles;
+      let tolerance = ALLOC_OUTLIER;
       if (w.cycles >= ALLOC_SIZE_MIN_CYCLES) {
         compared++;
-        if (Math.abs(w.bytes / w.cycles - before) > ALLOC_STEADY * before) {
-          agree = false;
-          disagreeing.add(key);
-        }
+        tolerance = ALLOC_STEADY;
+        if (w.cycles >= ALLOC_WINDOW_CYCLES) tolerance = Math.max(tolerance, (3 * Math.sqrt(Math.max(0, w.bytesSq / w.cycles - mean * mean) / w.cycles)) / before);
+      }
+      if (Math.abs(mean - before) > tolerance * before) {
+        agree = false;
+        disagreeing.add(key);
       }
     }
     // A mean that the window contradicts starts over from it; the others pool it.
