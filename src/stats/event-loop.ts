@@ -158,8 +158,9 @@ class DelayRecorder {
   private tick(): void {
     if (this.mode === 'native') {
       if (this.utilizationSinceLast() >= BUSY_UTILIZATION) return this.rearm(RECHECK_MS);
-      // Idle again: merge what the native timer measured, then back to the JS timer, which backs off from here.
-      this.harvest();
+      // Idle again: merge what the native timer measured (all of it: the next
+      // enable resets it), then back to the JS timer, which backs off from here.
+      this.harvest(true);
       this.native!.disable();
       this.mode = 'timer';
       this.busyMs = 0;
@@ -197,11 +198,11 @@ class DelayRecorder {
    * Merges what the native histogram measured since the last merge into ours —
    * unless another thread merged it just now (recordNativeDelays): the few
    * measurements since wait for the next merge rather than cost this thread a
-   * walk of the counters.
+   * walk of the counters (`all`: merge anyway).
    */
-  harvest(): void {
+  harvest(all = false): void {
     if (this.mode !== 'native' || !this.native) return;
-    if (performance.now() - this.mergedElsewhereAtMs < MERGED_ELSEWHERE_MS) return;
+    if (!all && performance.now() - this.mergedElsewhereAtMs < MERGED_ELSEWHERE_MS) return;
     const d = takeNativeDelays(this.native, this.resolutionMs);
     if (d) this.record(d);
   }
@@ -350,7 +351,7 @@ export class EventLoopWindow {
   constructor(rec: DelayRecorder) {
     this.rec = rec;
     // What the native timer measured before this window opened goes to the windows already open.
-    rec.harvest();
+    rec.harvest(true);
     rec.attach(this);
     const s = rec.hist.snapshot();
     this.prevCounts = s.counts;

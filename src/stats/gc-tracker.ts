@@ -141,7 +141,7 @@ const FULL_GC_KEY = 0;
  * that agree are pooled (up to ALLOC_MEAN_CYCLES cycles), one that does not
  * starts the mean over.
  */
-export class BytesPerCycle {
+class BytesPerCycle {
   private readonly sums = new Map<number, { bytes: number; cycles: number }>();
 
   has(key: number): boolean {
@@ -581,7 +581,8 @@ export class GCTracker {
    * measuring on and sampling (see the module comment). While extrapolating, it checks at most
    * once a second whether the next measured window is due (the sampling
    * period, or the full GC that frees the held profilers) — at once when a
-   * scavenge ran at a young-generation size with no measured mean.
+   * scavenge ran at a young-generation size with no measured mean, or the
+   * load has drifted from the measured one (loadDrifted).
    */
   rotate(): void {
     if (!this.running) return;
