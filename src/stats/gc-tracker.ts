@@ -621,7 +621,12 @@ export class GCTracker {
       this.allocSteadyWindows = steady ? this.allocSteadyWindows + 1 : 0;
       if (this.allocAccounting === 'auto' && steady) return this.extrapolate(now, false);
     }
-    if (!this.startProfiler()) this.extrapolate(now, true);
+    if (this.startProfiler()) return;
+    // Two promoted profilers wait for a full GC: what this window measured so
+    // far still updates the means, if it is enough to compare (a load whose
+    // batches often hold two scavenges may never finish a window otherwise).
+    if (this.windowCycles >= ALLOC_SIZE_MIN_CYCLES) this.endWindow();
+    this.extrapolate(now, true);
   }
 
   /** The sampling period: 1, 2, 4, 8, then 10 s as windows keep agreeing; it starts over when one does not. */
