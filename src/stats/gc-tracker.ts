@@ -527,9 +527,10 @@ export class GCTracker {
    * theirs plus 5 %), or the used heap grows across scavenges (promoted bytes,
    * and what is allocated straight in the old generation) by more or less than
    * in the windows — by ALLOC_DRIFT of the bytes per cycle, in a moving mean,
-   * after ≥ ALLOC_SIZE_MIN_CYCLES scavenges. Both happen when V8 starts allocating a
-   * load's objects in the old generation (pretenuring): each scavenge then
-   * comes with several times the bytes, and full GCs follow each other.
+   * after ≥ ALLOC_SIZE_MIN_CYCLES scavenges. Both happened when V8 turned part
+   * way through a steady test load to filling the old generation between
+   * scavenges (pretenuring, it seems): each scavenge then came with ~5× the
+   * bytes, and full GCs followed each other.
    */
   private loadDrifted(): boolean {
     if (
