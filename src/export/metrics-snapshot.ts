@@ -17,7 +17,7 @@ import { getGCTracker, type PauseHistogram } from '../stats/gc-tracker.js';
 import type { HeapSpace } from '../stats/mem-stats.js';
 import { openEventLoopWindow, type EventLoopWindow } from '../stats/event-loop.js';
 import { SampleReader, type Sample } from '../sampler/sample.js';
-import { readProcessStats, type ProcessStats } from './process-stats.js';
+import { readProcessStats, type ProcFigures, type ProcessStats } from './process-stats.js';
 
 /** Event-loop delay over the window (ns, net of the timer resolution) and cumulative loop time. */
 export interface SnapshotEventLoop {
@@ -62,8 +62,12 @@ export interface MetricsSnapshot {
 
 /** Reads consecutive MetricsSnapshots of this process. */
 export interface MetricsReader {
-  /** read takes a snapshot; window figures cover the time since the previous read. */
-  read(): MetricsSnapshot;
+  /**
+   * read takes a snapshot; window figures cover the time since the previous
+   * read. `proc`: the /proc figures, read already by another thread of this
+   * process (the agent's server thread), so that this one does not.
+   */
+  read(options?: { proc?: ProcFigures }): MetricsSnapshot;
   /** close releases the reader's event-loop windows. Calling it twice is harmless. */
   close(): void;
 }
@@ -84,7 +88,7 @@ export function createMetricsReader(): MetricsReader {
   let closed = false;
 
   return {
-    read(): MetricsSnapshot {
+    read(options?: { proc?: ProcFigures }): MetricsSnapshot {
       const sample = sampleReader.read();
       const t = getGCTracker();
       const l = loop.read();
@@ -118,7 +122,7 @@ export function createMetricsReader(): MetricsReader {
           activeMs: elu.active,
           idleMs: elu.idle,
         },
-        process: readProcessStats(),
+        process: readProcessStats(options?.proc),
         versions: { node: process.versions.node, v8: process.versions.v8 },
       };
     },

@@ -108,8 +108,11 @@ function countByClass(list: unknown[]): Record<string, number> {
 
 type Internal = { _getActiveHandles?: () => unknown[]; _getActiveRequests?: () => unknown[] };
 
-/** readProcessStats reads the figures above (~60 µs on Linux, most of it listing /proc/self/fd). Never throws. */
-export function readProcessStats(): ProcessStats {
+/** The figures of ProcessStats that come from /proc: any thread of the process reads the same (the agent's server thread does). */
+export type ProcFigures = Pick<ProcessStats, 'virtualMemoryBytes' | 'dataBytes' | 'openFds' | 'maxFds'>;
+
+/** readProcFigures reads VmSize and VmData, the open descriptors and their limit (~60 µs on Linux, most of it listing /proc/self/fd). Never throws. */
+export function readProcFigures(): ProcFigures {
   const status = statusText();
   let openFds: number | null = null;
   if (linux) {
@@ -119,6 +122,26 @@ export function readProcessStats(): ProcessStats {
       openFds = null;
     }
   }
+  return {
+    virtualMemoryBytes: status ? statusField(status, 'VmSize') : null,
+    dataBytes: status ? statusField(status, 'VmData') : null,
+    openFds,
+    maxFds: readMaxFds(),
+  };
+}
+
+/** isProcFigures: `x` is what readProcFigures returns (each figure a non-negative number or null). */
+export function isProcFigures(x: unknown): x is ProcFigures {
+  if (typeof x !== 'object' || x === null) return false;
+  const o = x as Record<string, unknown>;
+  return (['virtualMemoryBytes', 'dataBytes', 'openFds', 'maxFds'] as const).every((k) => o[k] === null || (typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) >= 0));
+}
+
+/**
+ * readProcessStats reads the figures above (never throws); `proc`, when given,
+ * are the /proc figures read already (by another thread of this process).
+ */
+export function readProcessStats(proc: ProcFigures = readProcFigures()): ProcessStats {
   const p = process as unknown as Internal;
   let handles: Record<string, number> | null = null;
   let handlesTotal: number | null = null;
@@ -137,10 +160,10 @@ export function readProcessStats(): ProcessStats {
   }
   return {
     startTimeSeconds: performance.timeOrigin / 1000,
-    virtualMemoryBytes: status ? statusField(status, 'VmSize') : null,
-    dataBytes: status ? statusField(status, 'VmData') : null,
-    openFds,
-    maxFds: readMaxFds(),
+    virtualMemoryBytes: proc.virtualMemoryBytes,
+    dataBytes: proc.dataBytes,
+    openFds: proc.openFds,
+    maxFds: proc.maxFds,
     handles,
     handlesTotal,
     requests,

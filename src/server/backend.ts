@@ -27,6 +27,7 @@ import type { Sample } from '../sampler/sample.js';
 import { timedGC } from '../runtime/gc.js';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../export/metrics-snapshot.js';
 import { readVars } from '../export/expvar.js';
+import { isProcFigures } from '../export/process-stats.js';
 import { harvestEventLoop } from '../stats/event-loop.js';
 import { loadProfiles } from './profile-api.js';
 import { runCapture, throwIfAborted } from '../profile/errors.js';
@@ -103,8 +104,12 @@ export interface DebugBackend {
   cmdline(): Promise<string[]>;
   readMemStats(): Promise<MemStats>;
   readGCStats(options?: ReadGCStatsOptions): Promise<GCStats>;
-  /** One MetricsSnapshot; window figures cover the time since the previous call. */
-  readMetrics(): Promise<MetricsSnapshot>;
+  /**
+   * One MetricsSnapshot; window figures cover the time since the previous
+   * call. `proc`: the /proc figures, read already by a thread of the same
+   * process (the agent's server thread); ignored unless they are such figures.
+   */
+  readMetrics(request?: { proc?: unknown }): Promise<MetricsSnapshot>;
   /** The recent samples (1 s apart), oldest first: the sampler's ring, which fills while anyone subscribes. */
   readSamples(): Promise<Sample[]>;
   /** Calls `listener` with each new sample (every second) until the returned function is called. */
@@ -164,7 +169,7 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     async readGCStats(options) {
       return readGCStats(options);
     },
-    async readMetrics() {
+    async readMetrics(request) {
       // Held here: a close() between the turns below ends the reader, not this read.
       const reader = (metrics ??= createMetricsReader());
       // In two turns of the event loop, with the program's own callbacks in
@@ -174,7 +179,8 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
       await nextTurn();
       harvestEventLoop();
       await nextTurn();
-      return reader.read();
+      const proc = request?.proc;
+      return reader.read(isProcFigures(proc) ? { proc } : undefined);
     },
     async readSamples() {
       return sampler.history();

@@ -34,12 +34,15 @@
  * busy process) and sends the result with the call (`arg.nativeDelays`), which
  * is recorded here before the snapshot is read. A measurement the timer
  * records between the worker's reads of count and reset is lost (one in
- * ~100 a second at most).
+ * ~100 a second at most). Likewise the /proc figures of the snapshot
+ * (VmSize, VmData, open descriptors and their limit: listing /proc/self/fd is
+ * most of a read) are read by the worker and sent with the call (`arg.proc`).
  */
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { DebugBackend, BackendSampleListener } from './backend.js';
 import type { Sample } from '../sampler/sample.js';
 import { recordNativeDelays, shareNativeDelayHistogram, takeNativeDelays } from '../stats/event-loop.js';
+import { readProcFigures } from '../export/process-stats.js';
 
 /** The part of a MessagePort / Worker / parentPort both sides use. */
 export interface MessageChannelEnd {
@@ -246,7 +249,8 @@ export function threadBackend(port: MessageChannelEnd, info: ThreadBackendInfo):
       } catch {
         delays = undefined; // not a histogram after all: the main thread reads its own
       }
-      return call('readMetrics', nativeDelays ? { nativeDelays } : undefined);
+      // /proc/self is the process's whichever thread reads it: read here, not on the application's thread.
+      return call('readMetrics', { ...(nativeDelays ? { nativeDelays } : {}), proc: readProcFigures() });
     },
     readSamples: () => call('readSamples'),
     readVars: () => call('readVars'),

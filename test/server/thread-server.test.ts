@@ -19,6 +19,13 @@ test('serves this thread from a worker: metrics, a published var, a CPU profile,
     const text = await metrics.text();
     assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
     assert.match(text, /^memstats_gc_cycles_total\{kind="minor"\} \d+/m);
+    // The /proc figures, read by the server thread, are this process's.
+    if (process.platform === 'linux') {
+      const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+      assert.ok(Math.abs(metric('process_open_fds') - readdirSync('/proc/self/fd').length) <= 3, `process_open_fds ${metric('process_open_fds')}`);
+      assert.ok(metric('process_max_fds') > 0);
+      assert.ok(metric('process_virtual_memory_bytes') > metric('process_resident_memory_bytes'));
+    }
 
     const vars = (await (await fetch(`${s.url}/debug/vars`)).json()) as Record<string, unknown>;
     assert.deepEqual(vars.threadTest, { from: 'main', pid: process.pid });
