@@ -28,7 +28,7 @@ import { timedGC } from '../runtime/gc.js';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../export/metrics-snapshot.js';
 import { readVars } from '../export/expvar.js';
 import { isProcFigures } from '../export/process-stats.js';
-import { harvestEventLoop } from '../stats/event-loop.js';
+import { harvestEventLoop, recordNativeDelays } from '../stats/event-loop.js';
 import { loadProfiles } from './profile-api.js';
 import { runCapture, throwIfAborted } from '../profile/errors.js';
 import { booleanOption, optionsObject } from '../internal/validate.js';
@@ -106,10 +106,12 @@ export interface DebugBackend {
   readGCStats(options?: ReadGCStatsOptions): Promise<GCStats>;
   /**
    * One MetricsSnapshot; window figures cover the time since the previous
-   * call. `proc`: the /proc figures, read already by a thread of the same
-   * process (the agent's server thread); ignored unless they are such figures.
+   * call. What a thread of the same process (the agent's server thread) read
+   * already, so that this one does not: `proc`, the /proc figures;
+   * `nativeDelays`, a read of the shared native event-loop delay histogram.
+   * Each is ignored unless it is such a read.
    */
-  readMetrics(request?: { proc?: unknown }): Promise<MetricsSnapshot>;
+  readMetrics(request?: { proc?: unknown; nativeDelays?: unknown }): Promise<MetricsSnapshot>;
   /** The recent samples (1 s apart), oldest first: the sampler's ring, which fills while anyone subscribes. */
   readSamples(): Promise<Sample[]>;
   /** Calls `listener` with each new sample (every second) until the returned function is called. */
@@ -172,6 +174,7 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     async readMetrics(request) {
       // Held here: a close() between the turns below ends the reader, not this read.
       const reader = (metrics ??= createMetricsReader());
+      if (request?.nativeDelays !== undefined) recordNativeDelays(request.nativeDelays);
       // In two turns of the event loop, with the program's own callbacks in
       // between: merging the native delay histogram is the largest piece of a
       // snapshot (~1 ms in a busy process), and one piece at a time delays

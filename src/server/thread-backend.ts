@@ -32,7 +32,7 @@
  * has one: before asking for a MetricsSnapshot, the worker reads and resets
  * it (takeNativeDelays: the walks of its ~55,000 counters, up to a few ms in a
  * busy process) and sends the result with the call (`arg.nativeDelays`), which
- * is recorded here before the snapshot is read. A measurement the timer
+ * the main thread's backend records before it reads the snapshot. A measurement the timer
  * records between the worker's reads of count and reset is lost (one in
  * ~100 a second at most). Likewise the /proc figures of the snapshot
  * (VmSize, VmData, open descriptors and their limit: listing /proc/self/fd is
@@ -41,7 +41,7 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { DebugBackend, BackendSampleListener } from './backend.js';
 import type { Sample } from '../sampler/sample.js';
-import { recordNativeDelays, shareNativeDelayHistogram, takeNativeDelays } from '../stats/event-loop.js';
+import { shareNativeDelayHistogram, takeNativeDelays } from '../stats/event-loop.js';
 import { readProcFigures } from '../export/process-stats.js';
 
 /** The part of a MessagePort / Worker / parentPort both sides use. */
@@ -130,13 +130,7 @@ export function serveBackend(port: MessageChannelEnd, backend: DebugBackend): ()
       if (!CALL_SET.has(m.op)) return post({ t: 'error', id: m.id, error: { name: 'TypeError', message: `unknown backend call ${String(m.op)}` } });
       const ac = new AbortController();
       inFlight.set(m.id, ac);
-      let callArg = m.arg && typeof m.arg === 'object' ? m.arg : undefined;
-      if (callArg && 'nativeDelays' in callArg) {
-        const { nativeDelays, ...rest } = callArg;
-        recordNativeDelays(nativeDelays);
-        callArg = rest;
-      }
-      const arg = callArg ? { ...callArg, signal: ac.signal } : { signal: ac.signal };
+      const arg = m.arg && typeof m.arg === 'object' ? { ...m.arg, signal: ac.signal } : { signal: ac.signal };
       let p: Promise<unknown>;
       try {
         p = (backend[m.op] as (a: unknown) => Promise<unknown>).call(backend, arg);

@@ -656,13 +656,14 @@ export class GCTracker {
       } else {
         const bytes = b + this.phaseBytes;
         this.phaseBytes = 0;
+        const full = s.gcType === 'MarkSweepCompact';
         this.windowCyclesSinceSampling++;
-        if (s.gcType === 'MarkSweepCompact') this.windowMajorsSinceSampling++;
-        if (s.gcType !== 'MarkSweepCompact' && previousCycleUsedAfter >= 0) {
+        if (full) this.windowMajorsSinceSampling++;
+        else if (previousCycleUsedAfter >= 0) {
           this.windowGrowthBytes += after - previousCycleUsedAfter;
           this.windowGrowthCycles++;
         }
-        const key = s.gcType === 'MarkSweepCompact' ? FULL_GC_KEY : (s.beforeGC.heapSpaceStatistics?.find((sp) => sp.spaceName === 'new_space')?.spaceSize ?? 0);
+        const key = full ? FULL_GC_KEY : (s.beforeGC.heapSpaceStatistics?.find((sp) => sp.spaceName === 'new_space')?.spaceSize ?? 0);
         const w = this.windowByKey.get(key);
         if (w) {
           w.bytes += bytes;
