@@ -6,6 +6,9 @@
 //   memstats   the memstats agent (node --import memstats/register), /metrics scraped every second
 //   memstats-main  the same with MEMSTATS_SERVER_THREAD=main: the debug server on the application's thread
 //   memstats-normal  the same with MEMSTATS_SERVER_PRIORITY=normal: its thread not lowered to nice 19
+//   memstats-quiet  the agent with its debug server, never scraped
+//   memstats-off  the agent with MEMSTATS_ADDR=off: the GC tracker and nothing else
+//   gc-observer  a bare PerformanceObserver on 'gc' with an empty callback (what every GC metric pays in Node)
 //   prom       prom-client collectDefaultMetrics() + /metrics on the app server, scraped every second
 //   otel       @opentelemetry/instrumentation-runtime-node + an sdk-metrics reader collecting every second
 //   spin-req   calibration: a known cost of 1 µs of busy CPU per request (~1.5% of this server's ~65 µs)
@@ -26,7 +29,7 @@
 // side by side for the whole benchmark (each scraped every second throughout), the load moving from one to the
 // next every --seconds, --rounds times; a fresh process measures its first seconds, this measures a service
 // that has been up for minutes, and the machine's drift falls on every server alike.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +44,7 @@ import { loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pi
 
 const require = createRequire(import.meta.url);
 
-type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
+type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'memstats-quiet' | 'memstats-off' | 'gc-observer' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
 const VARIANTS: Variant[] = ['control', 'memstats', 'prom', 'otel'];
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
@@ -54,8 +57,8 @@ async function serve(variant: Variant): Promise<void> {
     // Loaded by --import already: this resolves to the same agent.
     const { agent } = (await import(REGISTER)) as typeof import('../src/agent/register.js');
     const a = await agent;
-    if (!a?.server) throw new Error('the memstats agent did not start');
-    scrapeUrl = `${a.server.url}/metrics`;
+    if (!a || (!a.server && variant !== 'memstats-off')) throw new Error('the memstats agent did not start');
+    scrapeUrl = a.server && variant !== 'memstats-quiet' ? `${a.server.url}/metrics` : '-';
     // The agent renders in its server thread; the same text, produced here (made on the first
     // render, so the measured runs carry nothing the agent does not), times the work.
     let p: import('../src/export/prometheus.js').PrometheusMetrics | undefined;
@@ -63,6 +66,8 @@ async function serve(variant: Variant): Promise<void> {
       p ??= (await import('../src/export/prometheus.js')).registerPrometheusMetrics();
       return p.metrics();
     };
+  } else if (variant === 'gc-observer') {
+    new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
   } else if (variant === 'prom') {
     const client = require('prom-client') as typeof import('prom-client');
     client.collectDefaultMetrics();
@@ -154,7 +159,7 @@ function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildP
   const self = fileURLToPath(import.meta.url);
   const agent = variant.startsWith('memstats');
   const nodeArgs = [...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
-  const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: variant === 'memstats-off' ? 'off' : '127.0.0.1:0' };
   if (variant === 'memstats-main') env.MEMSTATS_SERVER_THREAD = 'main';
   if (variant === 'memstats-normal') env.MEMSTATS_SERVER_PRIORITY = 'normal';
   if (profileTo) env.MEMSTATS_BENCH_PROFILE = profileTo;
@@ -405,10 +410,11 @@ async function latency(variant: 'memstats' | 'memstats-main' | 'prom', pin: bool
 const quantile = (xs: number[], q: number): number => sortedQuantile([...xs].sort((a, b) => a - b), q);
 
 /** pairedRuns: each variant against "none" on one core under simultaneous load (sharedCoreRuns), scraped every second. */
-async function pairedRuns(variants: Variant[], rounds: number, seconds: number, connections: number, pin: boolean): Promise<void> {
-  console.log('Paired on one core: each variant and a "none" server share CPU 1 under simultaneous load; ratio = requests served by the variant / by "none".');
+async function pairedRuns(variants: Variant[], rounds: number, seconds: number, connections: number, warmSeconds: number, pin: boolean): Promise<void> {
+  console.log(`Paired on one core: each variant and a "none" server share CPU 1 under simultaneous load (${warmSeconds} s not counted first); ratio = requests served by the variant / by "none".`);
   await sharedCoreRuns(variants, rounds, (v) => startServer(v, pin), {
     seconds,
+    warmSeconds,
     connections,
     during: ([, , scrapeUrl]) => {
       if (!scrapeUrl || scrapeUrl === '-') return async () => {};
@@ -423,7 +429,7 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
 }
 
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -436,7 +442,7 @@ const OPTIONS = {
   latency: { type: 'boolean', default: false },
   interleaved: { type: 'boolean', default: false },
   rate: { type: 'string', default: '5000' },
-  warmup: { type: 'string', default: '4' },
+  warmup: { type: 'string' },
 } as const;
 
 async function main(): Promise<void> {
@@ -459,7 +465,7 @@ async function main(): Promise<void> {
   const variants = values.variants!.split(',') as Variant[];
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   if (values.paired) {
-    await pairedRuns(variants, rounds, seconds, connections, pin);
+    await pairedRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 1), pin);
     return;
   }
   if (values.interleaved) {
@@ -467,7 +473,7 @@ async function main(): Promise<void> {
     return;
   }
   if (values.latency) {
-    await latencyRuns(variants, rounds, Number(values.rate), Number(values.warmup), seconds, pin);
+    await latencyRuns(variants, rounds, Number(values.rate), Number(values.warmup ?? 4), seconds, pin);
     return;
   }
   console.log('Each variant runs next to a fresh "none" run (order alternating); ratios are medians of those pairs.');

@@ -194,7 +194,7 @@ export async function sharedCoreRuns<V extends string>(
   variants: V[],
   rounds: number,
   start: (v: V | 'none') => ChildProcess,
-  o: { seconds: number; connections: number; label?: string; during?: (listening: string[]) => () => Promise<void> },
+  o: { seconds: number; connections: number; warmSeconds?: number; label?: string; during?: (listening: string[]) => () => Promise<void> },
 ): Promise<Map<V, number[]>> {
   const ratios = new Map<V, number[]>(variants.map((v) => [v, []]));
   const load = (l: string[], duration: number) => autocannon({ url: `http://127.0.0.1:${l[1]}/`, connections: o.connections, duration });
@@ -204,8 +204,8 @@ export async function sharedCoreRuns<V extends string>(
       const b = start(v);
       try {
         const [la, lb] = await Promise.all([a, b].map((c) => messageFrom(c, (m) => m.startsWith('listening ')).then((m) => m.split(' '))));
-        await Promise.all([load(la, 1), load(lb, 1)]);
-        const stop = o.during?.(lb);
+        const stop = o.during?.(lb); // from the warm-up on, so a long warm-up also takes the first scrapes' one-off cost
+        await Promise.all([load(la, o.warmSeconds ?? 1), load(lb, o.warmSeconds ?? 1)]);
         const [ra, rb] = await Promise.all([load(la, o.seconds), load(lb, o.seconds)]);
         await stop?.();
         const ratio = rb.requests.total / Math.max(1, ra.requests.total);
