@@ -29,7 +29,13 @@
 // side by side for the whole benchmark (each scraped every second throughout), the load moving from one to the
 // next every --seconds, --rounds times; a fresh process measures its first seconds, this measures a service
 // that has been up for minutes, and the machine's drift falls on every server alike.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
+// With --cpu, instead: the main thread's CPU time per request (Linux: /proc/<pid>/task/<pid>/stat), which does
+// not depend on how the scheduler shares the core. Each round starts a fresh server of every variant and of
+// "none" (each scraped every second from its start), loads each alone for --warmup s (default 10), then for
+// --seconds in turn (order alternating); the ratio is each variant's CPU per request over that round's "none".
+// A fresh set of processes each round, because a long-lived process keeps its own JIT and young-generation
+// state: two identical ones can differ by a few percent for their whole life.
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +46,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -428,8 +434,57 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
   });
 }
 
+/** mainThreadCpuMs: CPU time (user + system) of a process's main thread so far, ms; Linux only. */
+function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** cpuRuns: main-thread CPU per request of each variant over that of "none", fresh processes every round (see --cpu above). */
+async function cpuRuns(variants: Variant[], rounds: number, seconds: number, connections: number, warmSeconds: number, pin: boolean): Promise<void> {
+  console.log(`Main-thread CPU per request, × "none": fresh servers every round, each scraped every second, ${warmSeconds} s of load not counted, then ${seconds} s each in turn.`);
+  const all: Array<Variant | 'none'> = ['none', ...variants];
+  const ratios = new Map<Variant, number[]>(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    const servers: Array<{ v: Variant | 'none'; child: ChildProcess; url: string; timer?: NodeJS.Timeout }> = [];
+    try {
+      for (const v of all) {
+        const child = startServer(v, pin);
+        servers.push({ v, child, url: '' });
+        const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
+        const s = servers[servers.length - 1];
+        s.url = `http://127.0.0.1:${port}/`;
+        if (scrapeUrl !== '-') s.timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+      }
+      for (const s of servers) await autocannon({ url: s.url, connections, duration: warmSeconds });
+      const usPerReq = new Map<Variant | 'none', number>();
+      for (const s of r % 2 ? [...servers].reverse() : servers) {
+        const before = mainThreadCpuMs(s.child.pid!);
+        const res = await autocannon({ url: s.url, connections, duration: seconds });
+        if (res.errors || res.non2xx) throw new Error(`${s.v}: ${res.errors} errors, ${res.non2xx} non-2xx`);
+        usPerReq.set(s.v, ((mainThreadCpuMs(s.child.pid!) - before) * 1000) / Math.max(1, res.requests.total));
+      }
+      const none = usPerReq.get('none')!;
+      for (const v of variants) ratios.get(v)!.push(usPerReq.get(v)! / none);
+      console.error(`  round ${r + 1}: none ${none.toFixed(2)} µs/req; ${variants.map((v) => `${v} ×${(usPerReq.get(v)! / none).toFixed(3)}`).join(', ')}`);
+    } finally {
+      for (const s of servers) {
+        clearInterval(s.timer);
+        s.child.kill();
+      }
+    }
+  }
+  console.log('\n| variant | main-thread CPU per request × none (median of rounds) | range |');
+  console.log('|---|---:|---|');
+  for (const v of variants) {
+    const xs = ratios.get(v)!;
+    console.log(`| ${v} | ${median(xs).toFixed(3)} | ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)} |`);
+  }
+}
+
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -441,6 +496,7 @@ const OPTIONS = {
   paired: { type: 'boolean', default: false },
   latency: { type: 'boolean', default: false },
   interleaved: { type: 'boolean', default: false },
+  cpu: { type: 'boolean', default: false },
   rate: { type: 'string', default: '5000' },
   warmup: { type: 'string' },
 } as const;
@@ -466,6 +522,10 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 1), pin);
+    return;
+  }
+  if (values.cpu) {
+    await cpuRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 10), pin);
     return;
   }
   if (values.interleaved) {
