@@ -49,26 +49,37 @@ test('a blocked loop shows up as delay and utilization in the window', async () 
 
 test('a stall in a long-busy loop is measured in full, and the monitor backs off once the loop is idle', async (t) => {
   // After 200 ms busy, Node's native delay timer measures instead of the JS
-  // timer; the 120 ms stall comes 1.5 s into the busy period.
-  const { stdout } = await run(process.execPath, [busyLoop, '2500', '1500', '4500']);
-  const { busy, idle } = JSON.parse(stdout);
+  // timer; the 120 ms stall comes 1.5 s into the busy period. The bounds are
+  // about the monitor, but a machine loaded by other processes moves them all
+  // (a 290 ms stall of the idle fixture itself, 109 measurements in 2.5 s busy,
+  // seen with the whole suite running beside it): a run that misses one is
+  // repeated, up to three in all, and the test fails only if every run misses —
+  // which a monitor that never backs off, or misses the stall, does every time.
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
-  t.diagnostic(`busy: n ${busy.delayCount}, p50 ${ms(busy.delayP50Ns)} ms, p99 ${ms(busy.delayP99Ns)} ms, max ${ms(busy.delayMaxNs)} ms, stddev ${ms(busy.delayStddevNs)} ms`);
-  t.diagnostic(`idle: n ${idle.delayCount} over ${idle.windowMs.toFixed(0)} ms, max ${ms(idle.delayMaxNs)} ms`);
-  // A timer due 10 ms after its last firing reads a 122 ms stall as 112–122 ms late.
-  assert.ok(busy.delayMaxNs >= 105e6 && busy.delayMaxNs < 250e6, `max ${busy.delayMaxNs} ns for a 122 ms stall`);
-  assert.ok(busy.delayP50Ns < 5e6, `p50 ${busy.delayP50Ns} ns with 2 ms callbacks`);
-  assert.ok(busy.delayCount >= 150, `${busy.delayCount} measurements in 2.5 s at 10 ms`);
-  assert.ok(busy.delayStddevNs > 1e6 && busy.delayStddevNs < busy.delayMaxNs, `stddev ${busy.delayStddevNs} ns`);
-  assert.ok(busy.utilization > 0.8, `utilization ${busy.utilization}`);
-  // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~20. On a machine with every
-  // core busy a late tick (> 1 ms) counts as busy and brings the timer back to 10 ms for a while
-  // (63 seen once in CI), so the bound is a third of the 300 it guards against.
-  assert.ok(idle.delayCount < 100, `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`);
-  // Nothing of the busy period's 122 ms stall leaks into the idle window. (An idle
-  // timer can still be a few ms late when other processes load the machine: 7.6 ms
-  // seen under the parallel test run.)
-  assert.ok(idle.delayMaxNs < 25e6, `idle max ${idle.delayMaxNs} ns`);
+  const misses: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const { stdout } = await run(process.execPath, [busyLoop, '2500', '1500', '4500']);
+    const { busy, idle } = JSON.parse(stdout);
+    t.diagnostic(`run ${attempt}, busy: n ${busy.delayCount}, p50 ${ms(busy.delayP50Ns)} ms, p99 ${ms(busy.delayP99Ns)} ms, max ${ms(busy.delayMaxNs)} ms, stddev ${ms(busy.delayStddevNs)} ms`);
+    t.diagnostic(`run ${attempt}, idle: n ${idle.delayCount} over ${idle.windowMs.toFixed(0)} ms, max ${ms(idle.delayMaxNs)} ms`);
+    const missed = [
+      // A timer due 10 ms after its last firing reads a 122 ms stall as 112–122 ms late.
+      busy.delayMaxNs >= 105e6 && busy.delayMaxNs < 250e6 ? '' : `max ${busy.delayMaxNs} ns for a 122 ms stall`,
+      busy.delayP50Ns < 5e6 ? '' : `p50 ${busy.delayP50Ns} ns with 2 ms callbacks`,
+      busy.delayCount >= 150 ? '' : `${busy.delayCount} measurements in 2.5 s at 10 ms`,
+      busy.delayStddevNs > 1e6 && busy.delayStddevNs < busy.delayMaxNs ? '' : `stddev ${busy.delayStddevNs} ns`,
+      busy.utilization > 0.8 ? '' : `utilization ${busy.utilization}`,
+      // Idle: at 10 ms the window would hold ~300 measurements; backed off, ~35. A late tick (> 1 ms)
+      // counts as busy and brings the timer back to 10 ms for a while, so the bound is a third of 300.
+      idle.delayCount < 100 ? '' : `${idle.delayCount} measurements in ${idle.windowMs} ms of idle`,
+      // Nothing of the busy period's 122 ms stall leaks into the idle window (an idle timer can still be
+      // a few ms late when other processes load the machine: 7.6 ms seen under the parallel test run).
+      idle.delayMaxNs < 25e6 ? '' : `idle max ${idle.delayMaxNs} ns`,
+    ].filter(Boolean);
+    if (missed.length === 0) return;
+    misses.push(`run ${attempt}: ${missed.join('; ')}`);
+  }
+  assert.fail(misses.join('\n'));
 });
 
 test('readEventLoop accumulates until reset, and validates its options', async () => {
