@@ -46,6 +46,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CLOCK_TICKS, statFields } from '../src/attach/proc.js';
 import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -324,6 +325,41 @@ async function latencyRuns(variants: Variant[], rounds: number, rate: number, wa
   }
 }
 
+/** A long-lived server of one variant, its /metrics (if it has one: else scrapeUrl is '-') scraped every second from its start. */
+interface ScrapedServer {
+  v: Variant | 'none';
+  child: ChildProcess;
+  port: number;
+  scrapeUrl: string;
+  timer?: NodeJS.Timeout;
+}
+
+/** startScrapedServers starts a server of each variant in turn and scrapes each every second once it listens; if one fails, those started are stopped. */
+async function startScrapedServers(variants: Array<Variant | 'none'>, pin: boolean): Promise<ScrapedServer[]> {
+  const servers: ScrapedServer[] = [];
+  try {
+    for (const v of variants) {
+      const s: ScrapedServer = { v, child: startServer(v, pin), port: 0, scrapeUrl: '-' };
+      servers.push(s);
+      const [, port, scrapeUrl] = (await messageFrom(s.child, (m) => m.startsWith('listening '))).split(' ');
+      s.port = Number(port);
+      s.scrapeUrl = scrapeUrl;
+      if (scrapeUrl !== '-') s.timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+    }
+    return servers;
+  } catch (err) {
+    stopServers(servers);
+    throw err;
+  }
+}
+
+function stopServers(servers: ScrapedServer[]): void {
+  for (const s of servers) {
+    clearInterval(s.timer);
+    s.child.kill();
+  }
+}
+
 /**
  * interleavedRuns: a long-lived server of every variant and one of "none",
  * each scraped every second throughout; `rounds` times, each in turn (order
@@ -334,18 +370,8 @@ async function latencyRuns(variants: Variant[], rounds: number, rate: number, wa
  */
 async function interleavedRuns(variants: Variant[], rounds: number, rate: number, seconds: number, pin: boolean): Promise<void> {
   console.log(`Interleaved: every variant and "none" alive together, each scraped every second; open loop at ${rate} requests/s moving from one to the next every ${seconds} s (after 1 s of warm-up), ${rounds} rounds.`);
-  type Server = { v: Variant | 'none'; child: ChildProcess; port: number; timer?: NodeJS.Timeout; latencies: number[]; p99: number[] };
-  const servers: Server[] = [];
-  const scrapeUrls = new Map<Server, string>();
+  const servers = (await startScrapedServers(['none', ...variants], pin)).map((s) => ({ ...s, latencies: [] as number[], p99: [] as number[] }));
   try {
-    for (const v of ['none' as const, ...variants]) {
-      const child = startServer(v, pin);
-      const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
-      const timer = scrapeUrl === '-' ? undefined : setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
-      const server = { v, child, port: Number(port), timer, latencies: [], p99: [] };
-      servers.push(server);
-      if (scrapeUrl !== '-') scrapeUrls.set(server, scrapeUrl);
-    }
     await new Promise((r) => setTimeout(r, 5000)); // every server past its first scrapes
     for (let r = 0; r < rounds; r++) {
       for (const s of r % 2 ? [...servers].reverse() : servers) {
@@ -358,9 +384,8 @@ async function interleavedRuns(variants: Variant[], rounds: number, rate: number
     // The GC tracker's side of the story, which no tenant can move: how much of the allocated bytes it
     // extrapolated (the profiler off, pauses not lengthened by it).
     for (const s of servers) {
-      const url = scrapeUrls.get(s);
-      if (!url || !s.v.startsWith('memstats')) continue;
-      const text = await (await fetch(url)).text();
+      if (s.scrapeUrl === '-' || !s.v.startsWith('memstats')) continue;
+      const text = await (await fetch(s.scrapeUrl)).text();
       const num = (re: RegExp) => [...text.matchAll(re)].reduce((sum, m) => sum + Number(m[1]), 0);
       const total = num(/^memstats_alloc_bytes_total (\S+)$/gm);
       const estimated = num(/^memstats_alloc_estimated_bytes_total (\S+)$/gm);
@@ -368,10 +393,7 @@ async function interleavedRuns(variants: Variant[], rounds: number, rate: number
       console.log(`${s.v}: ${cycles} GC cycles, ${(total / 1e9).toFixed(2)} GB allocated, ${((100 * estimated) / total).toFixed(1)} % of it extrapolated (the GC profiler off)`);
     }
   } finally {
-    for (const s of servers) {
-      clearInterval(s.timer);
-      s.child.kill();
-    }
+    stopServers(servers);
   }
   const none = servers[0];
   console.log('\n| variant | p99 × none (median of rounds) | range | p99 ms (pooled) | p99.9 ms (pooled) | p50 ms (pooled) |');
@@ -436,32 +458,23 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
 
 /** mainThreadCpuMs: CPU time (user + system) of a process's main thread so far, ms; Linux only. */
 function mainThreadCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks (USER_HZ = 100)
+  const f = statFields(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')).fields;
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS; // utime, stime
 }
 
 /** cpuRuns: main-thread CPU per request of each variant over that of "none", fresh processes every round (see --cpu above). */
 async function cpuRuns(variants: Variant[], rounds: number, seconds: number, connections: number, warmSeconds: number, pin: boolean): Promise<void> {
   console.log(`Main-thread CPU per request, × "none": fresh servers every round, each scraped every second, ${warmSeconds} s of load not counted, then ${seconds} s each in turn.`);
-  const all: Array<Variant | 'none'> = ['none', ...variants];
   const ratios = new Map<Variant, number[]>(variants.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
-    const servers: Array<{ v: Variant | 'none'; child: ChildProcess; url: string; timer?: NodeJS.Timeout }> = [];
+    const servers = await startScrapedServers(['none', ...variants], pin);
     try {
-      for (const v of all) {
-        const child = startServer(v, pin);
-        servers.push({ v, child, url: '' });
-        const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
-        const s = servers[servers.length - 1];
-        s.url = `http://127.0.0.1:${port}/`;
-        if (scrapeUrl !== '-') s.timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
-      }
-      for (const s of servers) await autocannon({ url: s.url, connections, duration: warmSeconds });
+      const url = (s: ScrapedServer) => `http://127.0.0.1:${s.port}/`;
+      for (const s of servers) await autocannon({ url: url(s), connections, duration: warmSeconds });
       const usPerReq = new Map<Variant | 'none', number>();
       for (const s of r % 2 ? [...servers].reverse() : servers) {
         const before = mainThreadCpuMs(s.child.pid!);
-        const res = await autocannon({ url: s.url, connections, duration: seconds });
+        const res = await autocannon({ url: url(s), connections, duration: seconds });
         if (res.errors || res.non2xx) throw new Error(`${s.v}: ${res.errors} errors, ${res.non2xx} non-2xx`);
         usPerReq.set(s.v, ((mainThreadCpuMs(s.child.pid!) - before) * 1000) / Math.max(1, res.requests.total));
       }
@@ -469,10 +482,7 @@ async function cpuRuns(variants: Variant[], rounds: number, seconds: number, con
       for (const v of variants) ratios.get(v)!.push(usPerReq.get(v)! / none);
       console.error(`  round ${r + 1}: none ${none.toFixed(2)} µs/req; ${variants.map((v) => `${v} ×${(usPerReq.get(v)! / none).toFixed(3)}`).join(', ')}`);
     } finally {
-      for (const s of servers) {
-        clearInterval(s.timer);
-        s.child.kill();
-      }
+      stopServers(servers);
     }
   }
   console.log('\n| variant | main-thread CPU per request × none (median of rounds) | range |');

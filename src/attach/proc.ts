@@ -13,7 +13,13 @@ import { systemPageSize } from '../stats/system.js';
 import { AttachError } from './errors.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every Linux architecture Node runs on). */
-const CLOCK_TICKS = 100;
+export const CLOCK_TICKS = 100;
+
+/** statFields splits a /proc/<pid>/stat line: comm (which may hold spaces and parentheses, so the fields start after the last ')') and the fields after it (fields[0] is the state). */
+export function statFields(stat: string): { comm: string; fields: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
 
 /** What /proc tells about one process. */
 export interface ProcessInfo {
@@ -96,10 +102,7 @@ export function readProcessInfo(pid: number): ProcessInfo {
     throw err;
   }
   const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1] ?? -1);
-  // comm may hold spaces and parentheses: the fields start after the last ')'.
-  const close = stat.lastIndexOf(')');
-  const comm = stat.slice(stat.indexOf('(') + 1, close);
-  const fields = stat.slice(close + 2).split(' ');
+  const { comm, fields } = statFields(stat);
   const state = fields[0] ?? '?';
   const startTicks = Number(fields[19] ?? 0);
   let uptimeSeconds = 0;
