@@ -212,7 +212,9 @@ function loadPromClient(): PromClient {
  * registerPrometheusMetrics registers memstats' metrics (see docs/metrics.md:
  * prom-client's default names with truthful values, plus `memstats_*`) in a
  * prom-client Registry and returns a handle whose `metrics()` renders it.
- * Values are read once per scrape (~100 µs for this process).
+ * Values are read once per scrape (~100 µs for this process); window figures
+ * (event-loop lag and utilization) cover the time since the previous scrape,
+ * or since registration for the first. unregister() releases the reader.
  *
  * Without `registry`, the handle's own Registry is created (and prom-client
  * loaded) only when `handle.registry` is first read; until then, and while it
@@ -239,12 +241,20 @@ export function registerPrometheusMetrics(options?: PrometheusMetricsOptions): P
   if (typeof prefix !== 'string') throw invalidOption('type', 'prefix', prefix, 'a string');
   if (prefix !== '' && !NAME_RE.test(prefix)) throw invalidOption('range', 'prefix', prefix, 'a valid Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
   const readOption = functionOption<() => MetricsSnapshot | Promise<MetricsSnapshot>>('read', o.read);
-  let reader: MetricsReader | undefined;
+  // Opened at registration, so that the first scrape covers the time since
+  // then (event-loop lag, utilization), not an empty window.
+  let reader: MetricsReader | undefined = readOption ? undefined : createMetricsReader();
   const read =
     readOption ??
     (() => {
-      reader ??= createMetricsReader();
-      return reader.read();
+      if (reader) return reader.read();
+      // Read after unregister(): a window of its own, not kept open.
+      const once = createMetricsReader();
+      try {
+        return once.read();
+      } finally {
+        once.close();
+      }
     });
 
   const defs = PROMETHEUS_METRICS.filter((d) => compatible || d.family === 'memstats');

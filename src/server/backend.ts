@@ -153,7 +153,11 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 export function localBackend(options?: LocalBackendOptions): DebugBackend {
   const o = optionsObject<LocalBackendOptions>('options', options);
   const keepAlive = booleanOption('keepAlive', o.keepAlive, true);
-  let metrics: MetricsReader | undefined;
+  // Opened now, not at the first scrape: the first /metrics of a process then
+  // covers the time since the server started (event-loop lag, utilization)
+  // instead of an empty window. Busy, the window's timer hands its ticks to
+  // Node's native one; idle, it backs off to 160 ms.
+  let metrics: MetricsReader | undefined = createMetricsReader();
   // The shared 1 s sampler: it runs only while someone subscribes (a dashboard,
   // MEMSTATS_GC_LOG, a recording) — no client, no sampling.
   const sampler = getSampler(1000);
@@ -173,7 +177,8 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     },
     async readMetrics(request) {
       // Held here: a close() between the turns below ends the reader, not this read.
-      const reader = (metrics ??= createMetricsReader());
+      const reader = metrics;
+      if (!reader) throw new Error('memstats: this debug backend is closed');
       if (request?.nativeDelays !== undefined) recordNativeDelays(request.nativeDelays);
       // In two turns of the event loop, with the program's own callbacks in
       // between: merging the native delay histogram is the largest piece of a

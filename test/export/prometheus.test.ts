@@ -129,6 +129,23 @@ test('event-loop lag is net of the timer resolution and catches a blocked loop',
   }
 });
 
+test('the first scrape covers the time since registration, not an empty window', async () => {
+  const h = registerPrometheusMetrics();
+  try {
+    const end = Date.now() + 300;
+    while (Date.now() < end) {
+      // block the loop (see above for why 300 ms)
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    const first = parse(await h.metrics());
+    assert.ok(first.get('nodejs_eventloop_lag_max_seconds')! >= 0.1, `max ${first.get('nodejs_eventloop_lag_max_seconds')}`);
+  } finally {
+    h.unregister();
+  }
+  // Read after unregister(): a fresh window, nothing left running.
+  assert.match(await h.metrics(), /^nodejs_eventloop_lag_max_seconds 0$/m);
+});
+
 test("registering beside prom-client's default metrics: a clear error, or memstats_* only", async () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
