@@ -8,6 +8,8 @@
 //   memstats     memstats' GC tracker (getGCTracker(): the observer plus its accounting)
 //   gcprofiler   v8.GCProfiler running (Node's other source of GC events: no JavaScript per GC, but it
 //                writes the heap and every space's statistics as JSON before and after each GC)
+//   agent        (--http only) the memstats agent (node --import memstats/register), /metrics scraped every
+//                second from the server's start
 // Per variant: median wall and CPU time, ×none, and from V8's trace the scavenges, their total pause, the
 // young generation's size (bytes allocated between scavenges) and the bytes promoted per scavenge.
 // --warmup: requests before the measured ones (default 20000; memstats' tracker calibrates its allocation
@@ -17,17 +19,18 @@
 // With --http, the program is instead a node:http server answering small JSON, loaded by autocannon
 // (10 connections, --seconds after --warmup-seconds), and its CPU time is per request.
 // Run: npx tsc -p tsconfig.json && node dist/bench/gc-observer-cost.js [--rounds 8] [--requests 100000] [--warmup 20000] [--variants none,observer,memstats,gcprofiler] [--survivors]
-//      node dist/bench/gc-observer-cost.js --http [--rounds 6] [--seconds 8] [--warmup-seconds 5]
+//      node dist/bench/gc-observer-cost.js --http [--rounds 6] [--seconds 8] [--warmup-seconds 5] [--variants none,observer,memstats,gcprofiler,agent]
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, median, messageFrom, pinToCpu0, spawnNode } from './helpers.js';
 
-type Variant = 'none' | 'observer' | 'memstats' | 'gcprofiler';
-const ALL: Variant[] = ['none', 'observer', 'memstats', 'gcprofiler'];
+type Variant = 'none' | 'observer' | 'memstats' | 'gcprofiler' | 'agent';
+const ALL: Variant[] = ['none', 'observer', 'memstats', 'gcprofiler', 'agent'];
 const SELF = fileURLToPath(import.meta.url);
 const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js', import.meta.url))).href;
+const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
 // ---------------------------------------------------------------- child side
 /** Starts what `variant` observes GC with. */
@@ -94,6 +97,13 @@ async function httpChild(variant: Variant): Promise<void> {
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  let scrapeUrl = '-';
+  if (variant === 'agent') {
+    // Loaded by --import already: this resolves to the same agent.
+    const a = await ((await import(REGISTER)) as typeof import('../src/agent/register.js')).agent;
+    if (!a?.server) throw new Error('the memstats agent did not start');
+    scrapeUrl = `${a.server.url}/metrics`;
+  }
   let cpu0 = process.cpuUsage();
   let served0 = 0;
   process.on('message', (m: string) => {
@@ -109,7 +119,7 @@ async function httpChild(variant: Variant): Promise<void> {
       process.exit(0);
     }
   });
-  process.send!(`listening ${(server.address() as { port: number }).port}`);
+  process.send!(`listening ${(server.address() as { port: number }).port} ${scrapeUrl}`);
 }
 
 interface SamplingNode {
@@ -170,8 +180,9 @@ function parseRun(out: string): Run {
 }
 
 /** Runs `node --trace-gc-nvp <args>` (on CPU 1 when `pin`); `drive` gets the child, and the child's stdout when it closes is parsed. */
-async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => Promise<void>): Promise<Run> {
-  const c = spawnNode(['--trace-gc-nvp', ...args], pin, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => Promise<void>, nodeArgs: string[] = []): Promise<Run> {
+  const env = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
+  const c = spawnNode(['--trace-gc-nvp', ...nodeArgs, ...args], pin, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   let out = '';
   c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number | null>((r) => c.once('close', r));
@@ -190,15 +201,20 @@ function runChild(variant: Variant, n: number, warmup: number, pin: boolean, sur
 }
 
 function runHttp(variant: Variant, seconds: number, warmupSeconds: number, pin: boolean): Promise<Run> {
-  return traced([SELF, '--child', variant, '--http'], pin, async (c) => {
-    const url = `http://127.0.0.1:${(await messageFrom(c, (m) => m.startsWith('listening '))).split(' ')[1]}/`;
+  let timer: NodeJS.Timeout | undefined;
+  const drive = async (c: ChildProcess): Promise<void> => {
+    const [, port, scrapeUrl] = (await messageFrom(c, (m) => m.startsWith('listening '))).split(' ');
+    if (scrapeUrl !== '-') timer = setInterval(() => void fetch(scrapeUrl).then((r) => r.text()).catch(() => {}), 1000);
+    const url = `http://127.0.0.1:${port}/`;
     await autocannon({ url, connections: 10, duration: warmupSeconds });
     c.send('mark');
     await messageFrom(c, (m) => m === 'marked');
     const load = await autocannon({ url, connections: 10, duration: seconds });
     if (load.errors || load.non2xx) throw new Error(`${variant}: ${load.errors} errors, ${load.non2xx} non-2xx`);
+    clearInterval(timer);
     c.send('report');
-  });
+  };
+  return traced([SELF, '--child', variant, '--http'], pin, drive, variant === 'agent' ? [`--import=${REGISTER}`] : []).finally(() => clearInterval(timer));
 }
 
 function intOption(name: string, value: string, min: number): number {
@@ -215,7 +231,7 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '20000' },
       seconds: { type: 'string', default: '8' },
       'warmup-seconds': { type: 'string', default: '5' },
-      variants: { type: 'string', default: ALL.join(',') },
+      variants: { type: 'string', default: 'none,observer,memstats,gcprofiler' },
       survivors: { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
       child: { type: 'string' },
@@ -235,6 +251,7 @@ async function main(): Promise<void> {
   const bad = variants.filter((v) => !ALL.includes(v));
   if (bad.length > 0) throw new RangeError(`--variants: unknown ${bad.join(', ')} (accepted: ${ALL.join(', ')})`);
   if (!variants.includes('none')) variants.unshift('none');
+  if (!http && variants.includes('agent')) throw new RangeError('--variants: agent needs --http (it is a server)');
   const pin = pinToCpu0(SELF); // the load generator on CPU 0, the measured program on CPU 1
 
   const what = http ? `HTTP server, ${seconds} s of load after ${warmupSeconds} s of warm-up, CPU per request` : `${n} requests per run after ${warmup} of warm-up`;
