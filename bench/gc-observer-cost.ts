@@ -17,7 +17,8 @@
 // With --survivors, then: which allocations outlive a scavenge under the bare observer (V8's sampling
 // heap profiler, told to leave out what minor GCs collect).
 // With --http, the program is instead a node:http server answering small JSON, loaded by autocannon
-// (10 connections, --seconds after --warmup-seconds), and its CPU time is per request.
+// (10 connections, --seconds after --warmup-seconds), and the cost is the process's CPU time (every thread:
+// the agent's server thread included) per request served.
 // Run: npx tsc -p tsconfig.json && node dist/bench/gc-observer-cost.js [--rounds 8] [--requests 100000] [--warmup 20000] [--variants none,observer,memstats,gcprofiler] [--survivors]
 //      node dist/bench/gc-observer-cost.js --http [--rounds 6] [--seconds 8] [--warmup-seconds 5] [--variants none,observer,memstats,gcprofiler,agent]
 import type { ChildProcess } from 'node:child_process';
