@@ -34,11 +34,22 @@ const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js'
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
 // ---------------------------------------------------------------- child side
+/** Held for the life of the child: Node removes a profiler's GC callbacks when its object is collected. */
+let profiler: import('node:v8').GCProfiler | undefined;
+
+/** After the measured part: how many GC records the profiler holds (a check that it ran), undefined without one. */
+function profiled(): number | undefined {
+  return profiler ? ((profiler.stop() as { statistics?: unknown[] } | undefined)?.statistics?.length ?? 0) : undefined;
+}
+
 /** Starts what `variant` observes GC with. */
 async function observe(variant: Variant): Promise<void> {
   if (variant === 'observer') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
   else if (variant === 'memstats') ((await import(TRACKER)) as typeof import('../src/stats/gc-tracker.js')).getGCTracker();
-  else if (variant === 'gcprofiler') new (await import('node:v8')).GCProfiler().start(); // runs until exit
+  else if (variant === 'gcprofiler') {
+    profiler = new (await import('node:v8')).GCProfiler();
+    profiler.start(); // runs until exit
+  }
 }
 
 /** One request: 200 small objects, garbage as soon as it returns. */
@@ -83,7 +94,7 @@ async function child(variant: Variant, n: number, warmup: number, survivors: boo
     const { profile } = await session.post('HeapProfiler.stopSampling');
     top = survivorsByStack(profile.head);
   }
-  process.stdout.write(`RESULT ${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, top })}\n`);
+  process.stdout.write(`RESULT ${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, top, profiled: profiled() })}\n`);
   process.exit(0); // a GCProfiler left running would hold nothing open, but be plain
 }
 
@@ -116,7 +127,7 @@ async function httpChild(variant: Variant): Promise<void> {
     } else if (m === 'report') {
       const cpu = process.cpuUsage(cpu0);
       const n = served - served0;
-      process.stdout.write(`END\nRESULT ${JSON.stringify({ ms: 0, cpuMs: (cpu.user + cpu.system) / 1000, requests: n, top: [] })}\n`);
+      process.stdout.write(`END\nRESULT ${JSON.stringify({ ms: 0, cpuMs: (cpu.user + cpu.system) / 1000, requests: n, top: [], profiled: profiled() })}\n`);
       process.exit(0);
     }
   });
@@ -176,7 +187,8 @@ function parseRun(out: string): Run {
   }
   const m = /^RESULT (.*)$/m.exec(out);
   if (!m) throw new Error(`no result from the child:\n${out.slice(-2000)}`);
-  const r = JSON.parse(m[1]) as { ms: number; cpuMs: number; requests?: number; top: Array<[number, string]> };
+  const r = JSON.parse(m[1]) as { ms: number; cpuMs: number; requests?: number; top: Array<[number, string]>; profiled?: number };
+  if (r.profiled === 0) throw new Error('the GC profiler recorded no GC: it did not run');
   return { ...r, scavenges, pauseMs, youngBytes: scavenges ? allocated / scavenges : 0, promotedBytes: scavenges ? promoted / scavenges : 0 };
 }
 
