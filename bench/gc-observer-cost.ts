@@ -5,6 +5,8 @@
 //   none         nothing
 //   observer     a bare PerformanceObserver on 'gc' with an empty callback (what prom-client, OTel and
 //                memstats all build on)
+//   observer-fixed  the same observer with Node's entry callback replaced by one that makes the entry without
+//                the deprecated accessors (node --expose-internals: evidence for a fix in Node, not a mode to run)
 //   memstats     memstats' GC tracker (getGCTracker(): the observer plus its accounting)
 //   gcprofiler   v8.GCProfiler running (Node's other source of GC events: no JavaScript per GC, but it
 //                writes the heap and every space's statistics as JSON before and after each GC)
@@ -23,12 +25,13 @@
 //      node dist/bench/gc-observer-cost.js --http [--rounds 6] [--seconds 8] [--warmup-seconds 5] [--variants none,observer,memstats,gcprofiler,agent]
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, median, messageFrom, pinToCpu0, spawnNode } from './helpers.js';
 
-type Variant = 'none' | 'observer' | 'memstats' | 'gcprofiler' | 'agent';
-const ALL: Variant[] = ['none', 'observer', 'memstats', 'gcprofiler', 'agent'];
+type Variant = 'none' | 'observer' | 'observer-fixed' | 'memstats' | 'gcprofiler' | 'agent';
+const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'memstats', 'gcprofiler', 'agent'];
 const SELF = fileURLToPath(import.meta.url);
 const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js', import.meta.url))).href;
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
@@ -44,12 +47,26 @@ function profiled(): number | undefined {
 
 /** Starts what `variant` observes GC with. */
 async function observe(variant: Variant): Promise<void> {
-  if (variant === 'observer') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+  if (variant === 'observer-fixed') dropDeprecatedEntryAccessors();
+  if (variant === 'observer' || variant === 'observer-fixed') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
   else if (variant === 'memstats') ((await import(TRACKER)) as typeof import('../src/stats/gc-tracker.js')).getGCTracker();
   else if (variant === 'gcprofiler') {
     profiler = new (await import('node:v8')).GCProfiler();
     profiler.start(); // runs until exit
   }
+}
+
+/**
+ * dropDeprecatedEntryAccessors replaces Node's callback for native performance entries (GC, HTTP) with one that
+ * builds the entry as Node's does but without the per-entry DEP0152 accessors (a SafeMap and four
+ * util.deprecate wrappers): what Node would cost with them gone. Needs --expose-internals.
+ */
+function dropDeprecatedEntryAccessors(): void {
+  const require = createRequire(import.meta.url);
+  const { internalBinding } = require('internal/test/binding') as { internalBinding(name: string): { setupObservers(cb: (...args: unknown[]) => void): void } };
+  const { enqueue } = require('internal/perf/observe') as { enqueue(entry: unknown): void };
+  const { createPerformanceNodeEntry } = require('internal/perf/performance_entry') as { createPerformanceNodeEntry(...args: unknown[]): unknown };
+  internalBinding('performance').setupObservers((name, type, startTime, duration, details) => enqueue(createPerformanceNodeEntry(name, type, startTime, duration, details)));
 }
 
 /** One request: 200 small objects, garbage as soon as it returns. */
@@ -209,8 +226,15 @@ async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => 
   }
 }
 
+/** Node options a variant's child needs. */
+function nodeArgsOf(variant: Variant): string[] {
+  if (variant === 'agent') return [`--import=${REGISTER}`];
+  if (variant === 'observer-fixed') return ['--expose-internals', '--no-warnings'];
+  return [];
+}
+
 function runChild(variant: Variant, n: number, warmup: number, pin: boolean, survivors = false): Promise<Run> {
-  return traced([SELF, '--child', variant, '--requests', String(n), '--warmup', String(warmup), ...(survivors ? ['--survivors'] : [])], pin, async () => {});
+  return traced([SELF, '--child', variant, '--requests', String(n), '--warmup', String(warmup), ...(survivors ? ['--survivors'] : [])], pin, async () => {}, nodeArgsOf(variant));
 }
 
 function runHttp(variant: Variant, seconds: number, warmupSeconds: number, pin: boolean): Promise<Run> {
@@ -227,7 +251,7 @@ function runHttp(variant: Variant, seconds: number, warmupSeconds: number, pin: 
     clearInterval(timer);
     c.send('report');
   };
-  return traced([SELF, '--child', variant, '--http'], pin, drive, variant === 'agent' ? [`--import=${REGISTER}`] : []).finally(() => clearInterval(timer));
+  return traced([SELF, '--child', variant, '--http'], pin, drive, nodeArgsOf(variant)).finally(() => clearInterval(timer));
 }
 
 function intOption(name: string, value: string, min: number): number {
