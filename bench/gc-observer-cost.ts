@@ -7,6 +7,8 @@
 //                memstats all build on)
 //   observer-fixed  the same observer with Node's entry callback replaced by one that makes the entry without
 //                the deprecated accessors (node --expose-internals: evidence for a fix in Node, not a mode to run)
+//   observer-shared  the bare observer after memstats' shareEntryAccessors() (stats/gc-entries: the same
+//                entries, their deprecated accessors made once per key; what the tracker runs with)
 //   memstats     memstats' GC tracker (getGCTracker(): the observer plus its accounting)
 //   gcprofiler   v8.GCProfiler running (Node's other source of GC events: no JavaScript per GC, but it
 //                writes the heap and every space's statistics as JSON before and after each GC)
@@ -30,10 +32,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, median, messageFrom, pinToCpu0, spawnNode } from './helpers.js';
 
-type Variant = 'none' | 'observer' | 'observer-fixed' | 'memstats' | 'gcprofiler' | 'agent';
-const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'memstats', 'gcprofiler', 'agent'];
+type Variant = 'none' | 'observer' | 'observer-fixed' | 'observer-shared' | 'memstats' | 'gcprofiler' | 'agent';
+const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'observer-shared', 'memstats', 'gcprofiler', 'agent'];
 const SELF = fileURLToPath(import.meta.url);
 const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js', import.meta.url))).href;
+const ENTRIES = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-entries.js', import.meta.url))).href;
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
 // ---------------------------------------------------------------- child side
@@ -48,7 +51,11 @@ function profiled(): number | undefined {
 /** Starts what `variant` observes GC with. */
 async function observe(variant: Variant): Promise<void> {
   if (variant === 'observer-fixed') dropDeprecatedEntryAccessors();
-  if (variant === 'observer' || variant === 'observer-fixed') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+  if (variant === 'observer-shared') {
+    const { shareEntryAccessors, entryAccessorsState } = (await import(ENTRIES)) as typeof import('../src/stats/gc-entries.js');
+    if (shareEntryAccessors() !== 'shared') throw new Error(`shareEntryAccessors: ${entryAccessorsState().reason}`);
+  }
+  if (variant === 'observer' || variant === 'observer-fixed' || variant === 'observer-shared') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
   else if (variant === 'memstats') ((await import(TRACKER)) as typeof import('../src/stats/gc-tracker.js')).getGCTracker();
   else if (variant === 'gcprofiler') {
     profiler = new (await import('node:v8')).GCProfiler();

@@ -36,6 +36,7 @@
  */
 import { PerformanceObserver, performance, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { shareEntryAccessors } from './gc-entries.js';
 
 /** Kind of a GC cycle. */
 export type GCKind = 'minor' | 'major';
@@ -364,6 +365,8 @@ export class GCTracker {
     this.allocSampledFromMs = Infinity;
     this.allocSampledToMs = Infinity;
     this.rotatedAtMs = this.startedAtMs;
+    // Node's own GC entries cost the program far more than reading them (stats/gc-entries).
+    shareEntryAccessors();
     this.observer = new PerformanceObserver((list) => this.onEntries(list.getEntries()));
     this.observer.observe({ entryTypes: ['gc'] });
     this.beginWindow(this.startedAtMs, true);
