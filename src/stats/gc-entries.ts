@@ -24,7 +24,8 @@
  * gives the module's `enqueue`, `createPerformanceNodeEntry`, `deprecate` and
  * deprecation message. Anything missing (another Node, no inspector, the
  * permission model) leaves Node as it is. `MEMSTATS_GC_ENTRIES=node` (read at
- * the first call) keeps Node's own callback.
+ * the first call) keeps Node's own callback. The replacement stays for the life
+ * of the process: it behaves as Node's, and Node's is not reachable to put back.
  */
 import { createRequire } from 'node:module';
 
