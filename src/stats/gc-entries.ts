@@ -77,7 +77,8 @@ function install(
   const accessor = (key: string): PropertyDescriptorMap[string] => {
     let a = accessors.get(key);
     if (!a) {
-      // As Node's: the value the detail had when the entry was made, or what was set since.
+      // The detail's value, or what was set since. (Node's copies the detail's values when it makes the
+      // entry: the two differ only for a detail changed afterwards.)
       const get = deprecate(function (this: Entry) {
         const o = this[overrides];
         return o !== undefined && o.has(key) ? o.get(key) : this.detail?.[key];
