@@ -13,9 +13,10 @@
 //   gcprofiler   v8.GCProfiler running (Node's other source of GC events: no JavaScript per GC, but it
 //                writes the heap and every space's statistics as JSON before and after each GC)
 //   agent        (--http only) the memstats agent (node --import memstats/register), /metrics scraped every
-//                second from the server's start
+//                second from the server's start; agent-quiet: never scraped; agent-off: MEMSTATS_ADDR=off (no server)
 // Per variant: median wall and CPU time, ×none, and from V8's trace the scavenges, their total pause, the
-// young generation's size (bytes allocated between scavenges) and the bytes promoted per scavenge.
+// young generation's size (bytes allocated between scavenges) and the bytes promoted per scavenge — of the
+// program's own isolate (the agent's server thread has one of its own, traced too).
 // --warmup: requests before the measured ones (default 20000; memstats' tracker calibrates its allocation
 // accounting in its first seconds with v8.GCProfiler running, so a steady-state figure wants ~1000000).
 // With --survivors, then: which allocations outlive a scavenge under the bare observer (V8's sampling
@@ -32,8 +33,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, median, messageFrom, pinToCpu0, spawnNode } from './helpers.js';
 
-type Variant = 'none' | 'observer' | 'observer-fixed' | 'observer-shared' | 'memstats' | 'gcprofiler' | 'agent';
-const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'observer-shared', 'memstats', 'gcprofiler', 'agent'];
+type Variant = 'none' | 'observer' | 'observer-fixed' | 'observer-shared' | 'memstats' | 'gcprofiler' | 'agent' | 'agent-quiet' | 'agent-off';
+const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'observer-shared', 'memstats', 'gcprofiler', 'agent', 'agent-quiet', 'agent-off'];
+const isAgent = (v: Variant): boolean => v.startsWith('agent');
 const SELF = fileURLToPath(import.meta.url);
 const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js', import.meta.url))).href;
 const ENTRIES = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-entries.js', import.meta.url))).href;
@@ -134,11 +136,11 @@ async function httpChild(variant: Variant): Promise<void> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   let scrapeUrl = '-';
-  if (variant === 'agent') {
+  if (isAgent(variant)) {
     // Loaded by --import already: this resolves to the same agent.
     const a = await ((await import(REGISTER)) as typeof import('../src/agent/register.js')).agent;
-    if (!a?.server) throw new Error('the memstats agent did not start');
-    scrapeUrl = `${a.server.url}/metrics`;
+    if (!a || (!a.server && variant !== 'agent-off')) throw new Error('the memstats agent did not start');
+    if (variant === 'agent') scrapeUrl = `${a.server!.url}/metrics`;
   }
   let cpu0 = process.cpuUsage();
   let served0 = 0;
@@ -201,8 +203,13 @@ function parseRun(out: string): Run {
   let pauseMs = 0;
   let allocated = 0;
   let promoted = 0;
+  // Every isolate of the process traces its GCs (the agent's server thread has its own): the main one, the
+  // program's, is the isolate with the most lines.
+  const lines = new Map<string, number>();
+  for (const m of out.matchAll(/^\[\d+:(0x[0-9a-f]+)\]/gm)) lines.set(m[1], (lines.get(m[1]) ?? 0) + 1);
+  const main = [...lines].sort((a, b) => b[1] - a[1])[0]?.[0];
   for (const line of body.split('\n')) {
-    if (!/\sgc=s\s/.test(line)) continue;
+    if (!/\sgc=s\s/.test(line) || (main !== undefined && !line.includes(`:${main}]`))) continue;
     const field = (k: string): number => Number(new RegExp(`\\s${k}=([\\d.]+)`).exec(line)?.[1] ?? 0);
     scavenges++;
     pauseMs += field('pause');
@@ -217,8 +224,8 @@ function parseRun(out: string): Run {
 }
 
 /** Runs `node --trace-gc-nvp <args>` (on CPU 1 when `pin`); `drive` gets the child, and the child's stdout when it closes is parsed. */
-async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => Promise<void>, nodeArgs: string[] = []): Promise<Run> {
-  const env = { ...process.env, MEMSTATS_ADDR: '127.0.0.1:0' };
+async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => Promise<void>, nodeArgs: string[] = [], addr = '127.0.0.1:0'): Promise<Run> {
+  const env = { ...process.env, MEMSTATS_ADDR: addr };
   const c = spawnNode(['--trace-gc-nvp', ...nodeArgs, ...args], pin, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
   let out = '';
   c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -235,7 +242,7 @@ async function traced(args: string[], pin: boolean, drive: (c: ChildProcess) => 
 
 /** Node options a variant's child needs. */
 function nodeArgsOf(variant: Variant): string[] {
-  if (variant === 'agent') return [`--import=${REGISTER}`];
+  if (isAgent(variant)) return [`--import=${REGISTER}`];
   if (variant === 'observer-fixed') return ['--expose-internals', '--no-warnings'];
   return [];
 }
@@ -258,7 +265,7 @@ function runHttp(variant: Variant, seconds: number, warmupSeconds: number, pin: 
     clearInterval(timer);
     c.send('report');
   };
-  return traced([SELF, '--child', variant, '--http'], pin, drive, nodeArgsOf(variant)).finally(() => clearInterval(timer));
+  return traced([SELF, '--child', variant, '--http'], pin, drive, nodeArgsOf(variant), variant === 'agent-off' ? 'off' : '127.0.0.1:0').finally(() => clearInterval(timer));
 }
 
 function intOption(name: string, value: string, min: number): number {
@@ -295,7 +302,7 @@ async function main(): Promise<void> {
   const bad = variants.filter((v) => !ALL.includes(v));
   if (bad.length > 0) throw new RangeError(`--variants: unknown ${bad.join(', ')} (accepted: ${ALL.join(', ')})`);
   if (!variants.includes('none')) variants.unshift('none');
-  if (!http && variants.includes('agent')) throw new RangeError('--variants: agent needs --http (it is a server)');
+  if (!http && variants.some(isAgent)) throw new RangeError('--variants: the agent variants need --http (they are servers)');
   const pin = pinToCpu0(SELF); // the load generator on CPU 0, the measured program on CPU 1
 
   const what = http ? `HTTP server, ${seconds} s of load after ${warmupSeconds} s of warm-up, CPU per request` : `${n} requests per run after ${warmup} of warm-up`;
