@@ -2,8 +2,8 @@
  * @module stats/gc-entries
  * Makes Node's GC performance entries cheap to observe.
  *
- * For every entry that carries a `detail` (GC, HTTP, HTTP/2, net, DNS), Node
- * 16–24 (`lib/internal/perf/observe.js`, `observerCallback`) also defines the
+ * For every entry made in C++ with a `detail` (GC and HTTP/2 entries), Node
+ * 16 on (`lib/internal/perf/observe.js`, `observerCallback`; measured on 20) also defines the
  * deprecated accessors of DEP0152 (`entry.kind`, `entry.flags`, …): a `SafeMap`
  * and, per key, a getter and a setter each wrapped by `util.deprecate`, whose
  * `Object.setPrototypeOf(wrapper, fn)` makes maps in the old generation that
