@@ -112,6 +112,16 @@ function install(
 }
 
 /**
+ * keepNodeEntryCallback makes later shareEntryAccessors calls leave Node's
+ * callback alone (as MEMSTATS_GC_ENTRIES=node does), unless it was replaced
+ * already: `memstats attach` leaves nothing behind in a process it attached
+ * to, and the replacement cannot be undone.
+ */
+export function keepNodeEntryCallback(): void {
+  state ??= 'disabled';
+}
+
+/**
  * shareEntryAccessors replaces Node's performance-entry callback (see the
  * module comment) once per process; later calls return the first result.
  * Synchronous: the in-process inspector session answers before `post` returns.

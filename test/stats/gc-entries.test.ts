@@ -106,3 +106,11 @@ test('HTTP/2 entries, which Node builds through the same callback, keep their de
     server.close();
   }
 });
+
+test('keepNodeEntryCallback (what `memstats attach` calls in a target) leaves Node\'s callback alone', () => {
+  const entries = new URL('../../src/stats/gc-entries.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(entries)}).then((m) => { m.keepNodeEntryCallback(); process.stdout.write(m.shareEntryAccessors()); })`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, MEMSTATS_GC_ENTRIES: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'disabled');
+});

@@ -24,6 +24,7 @@ import type { Sample } from '../../sampler/sample.js';
 import { readMemStats, type MemStats } from '../../stats/mem-stats.js';
 import { readGCStats, type GCStats, type ReadGCStatsOptions } from '../../stats/gc-stats.js';
 import { getGCTracker, settleGC, stopGCTracker } from '../../stats/gc-tracker.js';
+import { keepNodeEntryCallback } from '../../stats/gc-entries.js';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '../../export/metrics-snapshot.js';
 import { openEventLoopWindow, type EventLoopWindow } from '../../stats/event-loop.js';
 import { readVars } from '../../export/expvar.js';
@@ -298,6 +299,9 @@ function createAgent(first: InstallOptions): { agent: AttachAgent; info: Install
  */
 export function install(options: InstallOptions): InstallInfo {
   checkRuntime();
+  // The GC tracker would replace Node's performance-entry callback for good (stats/gc-entries): not in a
+  // process memstats only visits.
+  keepNodeEntryCallback();
   const existing = (globalThis as Record<symbol, unknown>)[Symbol.for(ATTACH_SYMBOL)] as AttachAgent | undefined;
   if (existing) {
     if (existing.protocol !== ATTACH_PROTOCOL) {
