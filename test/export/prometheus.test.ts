@@ -10,6 +10,7 @@ import { readGCStats } from '../../src/stats/gc-stats.js';
 import { settleGC } from '../../src/stats/gc-tracker.js';
 import { gc } from '../../src/runtime/gc.js';
 import { findTool, needTool } from '../helpers/tools.js';
+import { blockLoop } from '../helpers/block-loop.js';
 
 /** Parses the text format into name{labels} → value. */
 function parse(text: string): Map<string, number> {
@@ -115,10 +116,7 @@ test('event-loop lag is net of the timer resolution and catches a blocked loop',
     // stall that starts then is measured from the timer's due time only (known
     // limitation, docs/memstats.md): block 300 ms so that even the worst case
     // reads ≥ 140 ms late.
-    const end = Date.now() + 300;
-    while (Date.now() < end) {
-      // block the loop
-    }
+    blockLoop(300);
     await new Promise((r) => setTimeout(r, 30));
     const blocked = parse(await h.metrics());
     assert.ok(blocked.get('nodejs_eventloop_lag_max_seconds')! >= 0.1, `max ${blocked.get('nodejs_eventloop_lag_max_seconds')}`);
@@ -132,10 +130,7 @@ test('event-loop lag is net of the timer resolution and catches a blocked loop',
 test('the first scrape covers the time since registration, not an empty window', async () => {
   const h = registerPrometheusMetrics();
   try {
-    const end = Date.now() + 300;
-    while (Date.now() < end) {
-      // block the loop (see above for why 300 ms)
-    }
+    blockLoop(300); // see above for why 300 ms
     await new Promise((r) => setTimeout(r, 30));
     const first = parse(await h.metrics());
     assert.ok(first.get('nodejs_eventloop_lag_max_seconds')! >= 0.1, `max ${first.get('nodejs_eventloop_lag_max_seconds')}`);

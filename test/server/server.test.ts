@@ -7,6 +7,7 @@ import { Registry, Counter } from 'prom-client';
 import { startDebugServer, createDebugHandler, publish, type DebugServer } from '../../src/server/index.js';
 import { readMemStats } from '../../src/stats/mem-stats.js';
 import { fakeBackend } from './fake-backend.js';
+import { blockLoop } from '../helpers/block-loop.js';
 
 interface Reply {
   status: number;
@@ -79,14 +80,6 @@ test('binds 127.0.0.1 by default and serves the index, vars, cmdline and metrics
     unpublish();
   }
 });
-
-/** Blocks the event loop for `ms`. */
-function blockLoop(ms: number): void {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // block
-  }
-}
 
 test('the first /metrics covers the time since the server started: a stall before it shows as event-loop lag', async () => {
   await withServer({}, async (s) => {
