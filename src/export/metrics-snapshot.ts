@@ -14,6 +14,7 @@
 import v8 from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import { getGCTracker, type PauseHistogram } from '../stats/gc-tracker.js';
+import { gcEntriesMode, type GCEntriesMode } from '../stats/gc-entries.js';
 import type { HeapSpace } from '../stats/mem-stats.js';
 import { openEventLoopWindow, type EventLoopWindow } from '../stats/event-loop.js';
 import { SampleReader, type Sample } from '../sampler/sample.js';
@@ -58,6 +59,8 @@ export interface MetricsSnapshot {
   process: ProcessStats;
   /** Runtime versions (`process.versions.node`, `v8`). */
   versions: { node: string; v8: string };
+  /** Whose callback makes the GC performance entries (stats/gc-entries: memstats' cheap ones, or Node's). */
+  gcEntries: GCEntriesMode;
 }
 
 /** Reads consecutive MetricsSnapshots of this process. */
@@ -124,6 +127,7 @@ export function createMetricsReader(): MetricsReader {
         },
         process: readProcessStats(options?.proc),
         versions: { node: process.versions.node, v8: process.versions.v8 },
+        gcEntries: gcEntriesMode(),
       };
     },
     close(): void {

@@ -41,6 +41,19 @@ export function entryAccessorsState(): { state: EntryAccessorsState | undefined;
   return { state, reason };
 }
 
+/**
+ * What the entries of this process are, as /metrics reports it
+ * (`memstats_gc_entries_info`): `shared` (made by memstats' callback),
+ * `node` (Node's own: opted out, attached to, or not tried yet) or
+ * `unsupported` (tried, and Node's internals were not the expected ones).
+ */
+export type GCEntriesMode = 'shared' | 'node' | 'unsupported';
+
+/** gcEntriesMode maps the state to what /metrics reports. */
+export function gcEntriesMode(): GCEntriesMode {
+  return state === 'shared' || state === 'unsupported' ? state : 'node';
+}
+
 interface RemoteObject {
   type: string;
   value?: unknown;

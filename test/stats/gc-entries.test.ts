@@ -109,8 +109,12 @@ test('HTTP/2 entries, which Node builds through the same callback, keep their de
 
 test('keepNodeEntryCallback (what `memstats attach` calls in a target) leaves Node\'s callback alone', () => {
   const entries = new URL('../../src/stats/gc-entries.js', import.meta.url).href;
-  const script = `import(${JSON.stringify(entries)}).then((m) => { m.keepNodeEntryCallback(); process.stdout.write(m.shareEntryAccessors()); })`;
+  const snapshot = new URL('../../src/export/metrics-snapshot.js', import.meta.url).href;
+  // Then a metrics reader (it starts the tracker, which would share them): /metrics must say `node`.
+  const script = `import(${JSON.stringify(entries)}).then(async (m) => { m.keepNodeEntryCallback(); const first = m.shareEntryAccessors();
+    const r = (await import(${JSON.stringify(snapshot)})).createMetricsReader(); const s = r.read(); r.close();
+    process.stdout.write(first + ' ' + m.entryAccessorsState().state + ' ' + s.gcEntries); })`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, MEMSTATS_GC_ENTRIES: '' } });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'disabled');
+  assert.equal(r.stdout, 'disabled disabled node');
 });
