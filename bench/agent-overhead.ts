@@ -9,6 +9,8 @@
 //   memstats-quiet  the agent with its debug server, never scraped
 //   memstats-off  the agent with MEMSTATS_ADDR=off: the GC tracker and nothing else
 //   gc-observer  a bare PerformanceObserver on 'gc' with an empty callback (what every GC metric pays in Node)
+//   gc-observer-shared  the same after memstats' shareEntryAccessors() (Node's entries without their per-entry
+//              deprecated accessors: what the GC tracker's observer pays, before its own accounting)
 //   prom       prom-client collectDefaultMetrics() + /metrics on the app server, scraped every second
 //   otel       @opentelemetry/instrumentation-runtime-node + an sdk-metrics reader collecting every second
 //   spin-req   calibration: a known cost of 1 µs of busy CPU per request (~1.5% of this server's ~65 µs)
@@ -22,6 +24,8 @@
 // With --paired, instead: each variant's server and a "none" server share CPU 1 and are loaded at the same
 // time (one autocannon each); the scheduler splits the core between them, so the ratio of requests each
 // served is the ratio of their costs per request, and the machine's drift moves both alike (control: ±2–3%).
+// On Linux it also prints each process's CPU time per request (every thread, schedstat) over the same seconds,
+// × none: the steadier of the two (control: ±1–2%).
 // With --latency, instead: an open-loop load at a fixed --rate (requests due on a clock, each timed from when it
 // was due, to the µs) with the 1 s scrape, after --warmup seconds that include the first scrapes; each variant
 // next to a fresh "none" run. Its p99 and p99.9 answer "what does a scrape do to the application's tail latency".
@@ -35,6 +39,10 @@
 // --seconds in turn (order alternating); the ratio is each variant's CPU per request over that round's "none".
 // A fresh set of processes each round, because a long-lived process keeps its own JIT and young-generation
 // state: two identical ones can differ by a few percent for their whole life.
+// With --semi-space MB, every server (each variant's and every "none") runs with V8's young generation fixed at
+// that size: V8 grows it as objects survive scavenges, and a process whose GC observer keeps a little more alive
+// gets there sooner, so a fresh "none" can run with a smaller young generation (fewer cache misses) than its pair;
+// a long-lived service reaches the larger size either way.
 // Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -51,7 +59,7 @@ import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pair
 
 const require = createRequire(import.meta.url);
 
-type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'memstats-quiet' | 'memstats-off' | 'gc-observer' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
+type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'memstats-quiet' | 'memstats-off' | 'gc-observer' | 'gc-observer-shared' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
 const VARIANTS: Variant[] = ['control', 'memstats', 'prom', 'otel'];
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
@@ -73,7 +81,11 @@ async function serve(variant: Variant): Promise<void> {
       p ??= (await import('../src/export/prometheus.js')).registerPrometheusMetrics();
       return p.metrics();
     };
-  } else if (variant === 'gc-observer') {
+  } else if (variant === 'gc-observer' || variant === 'gc-observer-shared') {
+    if (variant === 'gc-observer-shared') {
+      const { shareEntryAccessors, entryAccessorsState } = await import('../src/stats/gc-entries.js');
+      if (shareEntryAccessors() !== 'shared') throw new Error(`shareEntryAccessors: ${entryAccessorsState().reason}`);
+    }
     new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
   } else if (variant === 'prom') {
     const client = require('prom-client') as typeof import('prom-client');
@@ -162,10 +174,13 @@ interface RunResult extends LoadResult {
   attribution?: Attribution;
 }
 
+/** --semi-space: V8 flags that fix every server's young generation at one size (none's and the variants' alike). */
+let semiSpaceArgs: string[] = [];
+
 function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
   const self = fileURLToPath(import.meta.url);
   const agent = variant.startsWith('memstats');
-  const nodeArgs = [...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
+  const nodeArgs = [...semiSpaceArgs, ...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
   const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: variant === 'memstats-off' ? 'off' : '127.0.0.1:0' };
   if (variant === 'memstats-main') env.MEMSTATS_SERVER_THREAD = 'main';
   if (variant === 'memstats-normal') env.MEMSTATS_SERVER_PRIORITY = 'normal';
@@ -494,7 +509,7 @@ async function cpuRuns(variants: Variant[], rounds: number, seconds: number, con
 }
 
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -509,6 +524,7 @@ const OPTIONS = {
   cpu: { type: 'boolean', default: false },
   rate: { type: 'string', default: '5000' },
   warmup: { type: 'string' },
+  'semi-space': { type: 'string' },
 } as const;
 
 async function main(): Promise<void> {
@@ -529,7 +545,15 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const variants = values.variants!.split(',') as Variant[];
-  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}`);
+  const semi = values['semi-space'];
+  if (semi !== undefined) {
+    if (!/^[1-9]\d*$/.test(semi)) {
+      console.error(`--semi-space must be a whole number of MB, got ${JSON.stringify(semi)}\n${USAGE}`);
+      process.exit(2);
+    }
+    semiSpaceArgs = [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
+  }
+  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}${semi ? `, young generation fixed: semi-spaces of ${semi} MB` : ''}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 1), pin);
     return;

@@ -3,6 +3,7 @@
 // runs, and the "each variant next to a fresh none run" pairing with its table.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 const require = createRequire(import.meta.url);
@@ -180,12 +181,32 @@ export function variantCells(e: PairedVariant<LoadResult>): string {
 }
 
 /**
+ * processCpuNs: the CPU time of every live thread of process `pid` (its main
+ * thread, V8's helper threads, workers), ns, from Linux's per-task schedstat;
+ * undefined elsewhere. (A thread that has exited no longer counts.)
+ */
+export function processCpuNs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * sharedCoreRuns: for every variant, `rounds` times, a fresh "none" server and
  * the variant's server (both from `start`, both pinned to the same CPU) are
  * loaded at the same time, one autocannon each. The scheduler splits the core
  * between them, so the ratio of the requests each served is the ratio of their
  * costs per request, and the machine's drift moves both alike (none against
  * none reads 1.00 ± 0.02 here, where back-to-back runs read 0.8–1.1).
+ * On Linux it also compares their CPU time per request (every thread of each
+ * process, from schedstat), read over the same seconds: host noise slows both
+ * processes alike, and a process that answers a little later (a closed-loop
+ * client sharing its connections' turns) is not charged for it.
  * `during` starts something beside the measured load of the variant (it gets
  * the words of the variant's listening line) and returns what stops it.
  * Returns the ratios (variant / none) by variant and prints their table.
@@ -197,6 +218,7 @@ export async function sharedCoreRuns<V extends string>(
   o: { seconds: number; connections: number; warmSeconds?: number; label?: string; during?: (listening: string[]) => () => Promise<void> },
 ): Promise<Map<V, number[]>> {
   const ratios = new Map<V, number[]>(variants.map((v) => [v, []]));
+  const cpuRatios = new Map<V, number[]>(variants.map((v) => [v, []]));
   const load = (l: string[], duration: number) => autocannon({ url: `http://127.0.0.1:${l[1]}/`, connections: o.connections, duration });
   for (let r = 0; r < rounds; r++) {
     for (const v of r % 2 ? [...variants].reverse() : variants) {
@@ -206,23 +228,33 @@ export async function sharedCoreRuns<V extends string>(
         const [la, lb] = await Promise.all([a, b].map((c) => messageFrom(c, (m) => m.startsWith('listening ')).then((m) => m.split(' '))));
         const stop = o.during?.(lb); // from the warm-up on, so a long warm-up also takes the first scrapes' one-off cost
         await Promise.all([load(la, o.warmSeconds ?? 1), load(lb, o.warmSeconds ?? 1)]);
+        const cpu0 = [processCpuNs(a.pid), processCpuNs(b.pid)];
         const [ra, rb] = await Promise.all([load(la, o.seconds), load(lb, o.seconds)]);
+        const cpu1 = [processCpuNs(a.pid), processCpuNs(b.pid)];
         await stop?.();
         const ratio = rb.requests.total / Math.max(1, ra.requests.total);
         ratios.get(v)!.push(ratio);
-        console.error(`  ${o.label ?? ''}round ${r + 1} ${v}: ${rb.requests.total} vs none ${ra.requests.total} requests, ratio ${ratio.toFixed(3)}`);
+        let cpuText = '';
+        if (cpu0.every((x) => x !== undefined) && cpu1.every((x) => x !== undefined)) {
+          const perReq = (i: number, n: number) => (cpu1[i]! - cpu0[i]!) / 1000 / Math.max(1, n);
+          const cpuRatio = perReq(1, rb.requests.total) / perReq(0, ra.requests.total);
+          cpuRatios.get(v)!.push(cpuRatio);
+          cpuText = `; CPU ${perReq(1, rb.requests.total).toFixed(2)} vs ${perReq(0, ra.requests.total).toFixed(2)} µs/request, ratio ${cpuRatio.toFixed(3)}`;
+        }
+        console.error(`  ${o.label ?? ''}round ${r + 1} ${v}: ${rb.requests.total} vs none ${ra.requests.total} requests, ratio ${ratio.toFixed(3)}${cpuText}`);
       } finally {
         a.kill();
         b.kill();
       }
     }
   }
-  console.log('| variant | requests × none (median) | range |');
-  console.log('|---|---:|---|');
-  for (const v of variants) {
-    const xs = [...ratios.get(v)!].sort((x, y) => x - y);
-    console.log(`| ${v} | ${median(xs).toFixed(3)} | ${xs[0].toFixed(3)}–${xs[xs.length - 1].toFixed(3)} |`);
-  }
+  const cell = (xs: number[]): string => {
+    const s = [...xs].sort((x, y) => x - y);
+    return s.length ? `${median(s).toFixed(3)} | ${s[0].toFixed(3)}–${s[s.length - 1].toFixed(3)}` : '– | –';
+  };
+  console.log('| variant | requests × none (median) | range | process CPU per request × none (median) | range |');
+  console.log('|---|---:|---|---:|---|');
+  for (const v of variants) console.log(`| ${v} | ${cell(ratios.get(v)!)} | ${cell(cpuRatios.get(v)!)} |`);
   return ratios;
 }
 
