@@ -42,8 +42,9 @@
 // With --semi-space MB, every server (each variant's and every "none") runs with V8's young generation fixed at
 // that size: V8 grows it as objects survive scavenges, and a process whose GC observer keeps a little more alive
 // gets there sooner, so a fresh "none" can run with a smaller young generation (fewer cache misses) than its pair;
-// a long-lived service reaches the larger size either way.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]]
+// a long-lived service reaches the larger size either way. --scrape-ms: how often scraped variants are read
+// (default 1000), to tell a cost per scrape from one that does not follow the scrapes.
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -174,6 +175,9 @@ interface RunResult extends LoadResult {
   attribution?: Attribution;
 }
 
+/** --scrape-ms: how often the scraped variants' /metrics is read (default every second). */
+let scrapeEveryMs = 1000;
+
 /** --semi-space: V8 flags that fix every server's young generation at one size (none's and the variants' alike). */
 let semiSpaceArgs: string[] = [];
 
@@ -274,7 +278,7 @@ async function run(variant: Variant, seconds: number, connections: number, pin: 
     if (scrapeUrl === '-') return () => {};
     const timer = setInterval(() => {
       scrape(scrapeUrl).then((ms) => scrapesMs.push(ms), () => {});
-    }, 1000);
+    }, scrapeEveryMs);
     return () => clearInterval(timer);
   });
   await exited;
@@ -298,7 +302,7 @@ async function latencyRun(variant: Variant, rate: number, warmupSeconds: number,
   let timer: NodeJS.Timeout | undefined;
   try {
     const [, port, scrapeUrl] = (await messageFrom(child, (m) => m.startsWith('listening '))).split(' ');
-    if (scrapeUrl !== '-') timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+    if (scrapeUrl !== '-') timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), scrapeEveryMs);
     const r = await openLoopLoad(Number(port), {
       rate,
       warmMs: warmupSeconds * 1000,
@@ -359,7 +363,7 @@ async function startScrapedServers(variants: Array<Variant | 'none'>, pin: boole
       const [, port, scrapeUrl] = (await messageFrom(s.child, (m) => m.startsWith('listening '))).split(' ');
       s.port = Number(port);
       s.scrapeUrl = scrapeUrl;
-      if (scrapeUrl !== '-') s.timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), 1000);
+      if (scrapeUrl !== '-') s.timer = setInterval(() => void scrape(scrapeUrl).catch(() => {}), scrapeEveryMs);
     }
     return servers;
   } catch (err) {
@@ -462,7 +466,7 @@ async function pairedRuns(variants: Variant[], rounds: number, seconds: number, 
     during: ([, , scrapeUrl]) => {
       if (!scrapeUrl || scrapeUrl === '-') return async () => {};
       const scrapes: Array<Promise<unknown>> = [];
-      const timer = setInterval(() => scrapes.push(scrape(scrapeUrl).catch(() => {})), 1000);
+      const timer = setInterval(() => scrapes.push(scrape(scrapeUrl).catch(() => {})), scrapeEveryMs);
       return async () => {
         clearInterval(timer);
         await Promise.all(scrapes);
@@ -509,7 +513,7 @@ async function cpuRuns(variants: Variant[], rounds: number, seconds: number, con
 }
 
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -525,6 +529,7 @@ const OPTIONS = {
   rate: { type: 'string', default: '5000' },
   warmup: { type: 'string' },
   'semi-space': { type: 'string' },
+  'scrape-ms': { type: 'string' },
 } as const;
 
 async function main(): Promise<void> {
@@ -553,7 +558,15 @@ async function main(): Promise<void> {
     }
     semiSpaceArgs = [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
   }
-  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}${semi ? `, young generation fixed: semi-spaces of ${semi} MB` : ''}`);
+  const every = values['scrape-ms'];
+  if (every !== undefined) {
+    if (!/^[1-9]\d*$/.test(every) || Number(every) < 10) {
+      console.error(`--scrape-ms must be a whole number of ms, 10 or more, got ${JSON.stringify(every)}\n${USAGE}`);
+      process.exit(2);
+    }
+    scrapeEveryMs = Number(every);
+  }
+  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}${semi ? `, young generation fixed: semi-spaces of ${semi} MB` : ''}${scrapeEveryMs !== 1000 ? `, scraped every ${scrapeEveryMs} ms` : ''}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 1), pin);
     return;
