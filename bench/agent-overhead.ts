@@ -8,6 +8,8 @@
 //   memstats-normal  the same with MEMSTATS_SERVER_PRIORITY=normal: its thread not lowered to nice 19
 //   memstats-quiet  the agent with its debug server, never scraped
 //   memstats-off  the agent with MEMSTATS_ADDR=off: the GC tracker and nothing else
+//   memstats-404  the agent with a request to a path it does not serve every second (its server thread answers
+//              404 alone); memstats-index: to /debug/pprof/ (one small call to the application's thread)
 //   gc-observer  a bare PerformanceObserver on 'gc' with an empty callback (what every GC metric pays in Node)
 //   gc-observer-shared  the same after memstats' shareEntryAccessors() (Node's entries without their per-entry
 //              deprecated accessors: what the GC tracker's observer pays, before its own accounting)
@@ -60,7 +62,7 @@ import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pair
 
 const require = createRequire(import.meta.url);
 
-type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'memstats-quiet' | 'memstats-off' | 'gc-observer' | 'gc-observer-shared' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
+type Variant = 'none' | 'control' | 'memstats' | 'memstats-main' | 'memstats-normal' | 'memstats-quiet' | 'memstats-off' | 'memstats-404' | 'memstats-index' | 'gc-observer' | 'gc-observer-shared' | 'prom' | 'otel' | 'spin-req' | 'spin-tick';
 const VARIANTS: Variant[] = ['control', 'memstats', 'prom', 'otel'];
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
@@ -74,7 +76,9 @@ async function serve(variant: Variant): Promise<void> {
     const { agent } = (await import(REGISTER)) as typeof import('../src/agent/register.js');
     const a = await agent;
     if (!a || (!a.server && variant !== 'memstats-off')) throw new Error('the memstats agent did not start');
-    scrapeUrl = a.server && variant !== 'memstats-quiet' ? `${a.server.url}/metrics` : '-';
+    // memstats-404 and memstats-index read something else each time, to bisect what a scrape leaves behind.
+    const path = variant === 'memstats-404' ? '/none' : variant === 'memstats-index' ? '/debug/pprof/' : '/metrics';
+    scrapeUrl = a.server && variant !== 'memstats-quiet' ? `${a.server.url}${path}` : '-';
     // The agent renders in its server thread; the same text, produced here (made on the first
     // render, so the measured runs carry nothing the agent does not), times the work.
     let p: import('../src/export/prometheus.js').PrometheusMetrics | undefined;
