@@ -45,8 +45,9 @@
 // that size: V8 grows it as objects survive scavenges, and a process whose GC observer keeps a little more alive
 // gets there sooner, so a fresh "none" can run with a smaller young generation (fewer cache misses) than its pair;
 // a long-lived service reaches the larger size either way. --scrape-ms: how often scraped variants are read
-// (default 1000), to tell a cost per scrape from one that does not follow the scrapes.
-// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000]
+// (default 1000), to tell a cost per scrape from one that does not follow the scrapes. --v8-flags: more V8 flags
+// for every server (e.g. "--single-threaded-gc": no GC work on V8's shared platform threads).
+// Run: npx tsc -p tsconfig.json && node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000] [--v8-flags=…]
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -182,7 +183,7 @@ interface RunResult extends LoadResult {
 /** --scrape-ms: how often the scraped variants' /metrics is read (default every second). */
 let scrapeEveryMs = 1000;
 
-/** --semi-space: V8 flags that fix every server's young generation at one size (none's and the variants' alike). */
+/** --semi-space and --v8-flags: V8 flags for every server (none's and the variants' alike). */
 let semiSpaceArgs: string[] = [];
 
 function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
@@ -517,7 +518,7 @@ async function cpuRuns(variants: Variant[], rounds: number, seconds: number, con
 }
 
 const USAGE =
-  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000]';
+  'usage: node dist/bench/agent-overhead.js [--rounds 3] [--seconds 5] [--connections 10] [--variants control,memstats,prom,otel] [--attribute | --paired [--warmup 1] | --cpu [--warmup 10] | --latency [--rate 5000] [--warmup 4] | --interleaved [--rate 5000]] [--semi-space MB] [--scrape-ms 1000] [--v8-flags=--single-threaded-gc]';
 
 const OPTIONS = {
   serve: { type: 'string' },
@@ -534,6 +535,7 @@ const OPTIONS = {
   warmup: { type: 'string' },
   'semi-space': { type: 'string' },
   'scrape-ms': { type: 'string' },
+  'v8-flags': { type: 'string' },
 } as const;
 
 async function main(): Promise<void> {
@@ -562,6 +564,12 @@ async function main(): Promise<void> {
     }
     semiSpaceArgs = [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
   }
+  const flags = values['v8-flags']?.split(/\s+/).filter(Boolean) ?? [];
+  if (flags.some((f) => !/^--[a-z0-9-]+(=[\w.]+)?$/.test(f))) {
+    console.error(`--v8-flags takes V8 flags such as "--single-threaded-gc", got ${JSON.stringify(values['v8-flags'])}\n${USAGE}`);
+    process.exit(2);
+  }
+  semiSpaceArgs.push(...flags);
   const every = values['scrape-ms'];
   if (every !== undefined) {
     if (!/^[1-9]\d*$/.test(every) || Number(every) < 10) {
@@ -570,7 +578,7 @@ async function main(): Promise<void> {
     }
     scrapeEveryMs = Number(every);
   }
-  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}${semi ? `, young generation fixed: semi-spaces of ${semi} MB` : ''}${scrapeEveryMs !== 1000 ? `, scraped every ${scrapeEveryMs} ms` : ''}`);
+  console.log(`node ${process.version}, ${rounds} rounds × ${seconds} s per run, ${connections} connections, server pinned: ${pin}${semi ? `, young generation fixed: semi-spaces of ${semi} MB` : ''}${flags.length ? `, V8 flags ${flags.join(' ')}` : ''}${scrapeEveryMs !== 1000 ? `, scraped every ${scrapeEveryMs} ms` : ''}`);
   if (values.paired) {
     await pairedRuns(variants, rounds, seconds, connections, Number(values.warmup ?? 1), pin);
     return;
