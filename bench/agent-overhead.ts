@@ -59,7 +59,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CLOCK_TICKS, statFields } from '../src/attach/proc.js';
-import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, variantCells, type LoadResult } from './helpers.js';
+import { autocannon, loadRun, median, messageFrom, noneCells, openLoopLoad, pairedHeader, pinToCpu0, runPaired, sharedCoreRuns, sortedQuantile, spawnNode, startBareGCObserver, variantCells, type LoadResult } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -88,11 +88,7 @@ async function serve(variant: Variant): Promise<void> {
       return p.metrics();
     };
   } else if (variant === 'gc-observer' || variant === 'gc-observer-shared') {
-    if (variant === 'gc-observer-shared') {
-      const { shareEntryAccessors, entryAccessorsState } = await import('../src/stats/gc-entries.js');
-      if (shareEntryAccessors() !== 'shared') throw new Error(`shareEntryAccessors: ${entryAccessorsState().reason}`);
-    }
-    new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+    await startBareGCObserver(variant === 'gc-observer-shared');
   } else if (variant === 'prom') {
     const client = require('prom-client') as typeof import('prom-client');
     client.collectDefaultMetrics();

@@ -18,13 +18,12 @@
 // Two targets: `idle` (a 1 s no-op timer) and `light` (a 10 ms timer doing ~0.3 ms of work: a quiet service).
 // Run: npx tsc -p tsconfig.json && npm run build:attach && node dist/bench/attach.js [--rounds 3] [--seconds 10] [--attaches 5]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attachToPid, ATTACH_LOOP_RESOLUTION_MS } from '../src/attach/remote-backend.js';
-import { median } from './helpers.js';
+import { median, processCpuNs } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGISTER = pathToFileURL(`${ROOT}dist/src/agent/register.js`).href;
@@ -90,17 +89,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** On-CPU time of every thread of `pid`, ns. */
+/** On-CPU time of every thread of `pid`, ns (helpers.processCpuNs; attach runs where /proc does). */
 function cpuNs(pid: number): number {
-  let sum = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // thread gone
-    }
-  }
-  return sum;
+  const ns = processCpuNs(pid);
+  if (ns === undefined) throw new Error(`no /proc/${pid}/task`);
+  return ns;
 }
 
 async function cpuPercent(pid: number, seconds: number): Promise<number> {

@@ -31,14 +31,13 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { autocannon, median, messageFrom, pinToCpu0, spawnNode } from './helpers.js';
+import { autocannon, median, messageFrom, pinToCpu0, spawnNode, startBareGCObserver } from './helpers.js';
 
 type Variant = 'none' | 'observer' | 'observer-fixed' | 'observer-shared' | 'memstats' | 'gcprofiler' | 'agent' | 'agent-quiet' | 'agent-off';
 const ALL: Variant[] = ['none', 'observer', 'observer-fixed', 'observer-shared', 'memstats', 'gcprofiler', 'agent', 'agent-quiet', 'agent-off'];
 const isAgent = (v: Variant): boolean => v.startsWith('agent');
 const SELF = fileURLToPath(import.meta.url);
 const TRACKER = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-tracker.js', import.meta.url))).href;
-const ENTRIES = pathToFileURL(fileURLToPath(new URL('../src/stats/gc-entries.js', import.meta.url))).href;
 const REGISTER = pathToFileURL(fileURLToPath(new URL('../src/agent/register.js', import.meta.url))).href;
 
 // ---------------------------------------------------------------- child side
@@ -53,11 +52,7 @@ function profiled(): number | undefined {
 /** Starts what `variant` observes GC with. */
 async function observe(variant: Variant): Promise<void> {
   if (variant === 'observer-fixed') dropDeprecatedEntryAccessors();
-  if (variant === 'observer-shared') {
-    const { shareEntryAccessors, entryAccessorsState } = (await import(ENTRIES)) as typeof import('../src/stats/gc-entries.js');
-    if (shareEntryAccessors() !== 'shared') throw new Error(`shareEntryAccessors: ${entryAccessorsState().reason}`);
-  }
-  if (variant === 'observer' || variant === 'observer-fixed' || variant === 'observer-shared') new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+  if (variant === 'observer' || variant === 'observer-fixed' || variant === 'observer-shared') await startBareGCObserver(variant === 'observer-shared');
   else if (variant === 'memstats') ((await import(TRACKER)) as typeof import('../src/stats/gc-tracker.js')).getGCTracker();
   else if (variant === 'gcprofiler') {
     profiler = new (await import('node:v8')).GCProfiler();

@@ -183,17 +183,39 @@ export function variantCells(e: PairedVariant<LoadResult>): string {
 /**
  * processCpuNs: the CPU time of every live thread of process `pid` (its main
  * thread, V8's helper threads, workers), ns, from Linux's per-task schedstat;
- * undefined elsewhere. (A thread that has exited no longer counts.)
+ * undefined where there is no /proc/<pid>/task. (A thread that has exited no
+ * longer counts.)
  */
 export function processCpuNs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
+  let tids: string[];
   try {
-    let ns = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    return ns;
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return undefined;
   }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // thread gone
+    }
+  }
+  return ns;
+}
+
+/**
+ * startBareGCObserver starts what every GC metric in Node builds on: a
+ * PerformanceObserver on 'gc' with an empty callback; with `shared`, after
+ * memstats' shareEntryAccessors() (stats/gc-entries), which must succeed.
+ */
+export async function startBareGCObserver(shared: boolean): Promise<void> {
+  if (shared) {
+    const { shareEntryAccessors, entryAccessorsState } = await import('../src/stats/gc-entries.js');
+    if (shareEntryAccessors() !== 'shared') throw new Error(`shareEntryAccessors: ${entryAccessorsState().reason}`);
+  }
+  new PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
 }
 
 /**
