@@ -21,6 +21,8 @@
  *   instead of a worker thread (default `worker`: server/thread-server.ts).
  * - `MEMSTATS_SERVER_PRIORITY=normal` — leave the worker thread at the
  *   program's priority (default `low`: nice 19 on Linux).
+ * - `MEMSTATS_RUN_PARENT=pid` — set by `memstats run`: the agent starts only
+ *   in a process whose parent is that pid, not in the processes it forks.
  */
 import { isMainThread } from 'node:worker_threads';
 import { getGCTracker } from '../stats/gc-tracker.js';
@@ -125,19 +127,53 @@ const LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOU
 
 const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false' && v.toLowerCase() !== 'no';
 
-/** agentOptionsFromEnv maps MEMSTATS_* variables to AgentOptions. */
+const HEAP_SAMPLING = ['inuse', 'allocs'] as const;
+const SERVER_THREADS = ['worker', 'main'] as const;
+const SERVER_PRIORITIES = ['low', 'normal'] as const;
+
+/**
+ * agentOptionsFromEnv maps MEMSTATS_* variables to AgentOptions. A value it does
+ * not know is passed on as it is, for startAgent to name in one line.
+ */
 export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AgentOptions {
   const o: AgentOptions = {};
   if (env.MEMSTATS_ADDR !== undefined && env.MEMSTATS_ADDR !== '') o.addr = env.MEMSTATS_ADDR;
   if (env.MEMSTATS_TOKEN !== undefined && env.MEMSTATS_TOKEN !== '') o.token = env.MEMSTATS_TOKEN;
   if (truthy(env.MEMSTATS_GC_LOG)) o.gcLog = true;
   if (env.MEMSTATS_RECORD !== undefined && env.MEMSTATS_RECORD !== '') o.recordPath = env.MEMSTATS_RECORD;
-  const hs = env.MEMSTATS_HEAP_SAMPLING?.toLowerCase();
-  if (hs === 'allocs') o.heapSampling = 'allocs';
-  else if (truthy(hs) || hs === 'inuse') o.heapSampling = 'inuse';
-  if (env.MEMSTATS_SERVER_THREAD?.toLowerCase() === 'main') o.serverThread = 'main';
-  if (env.MEMSTATS_SERVER_PRIORITY?.toLowerCase() === 'normal') o.serverPriority = 'normal';
+  const hs = env.MEMSTATS_HEAP_SAMPLING?.trim().toLowerCase();
+  if (hs === 'allocs' || hs === 'inuse') o.heapSampling = hs;
+  else if (hs === '1' || hs === 'true' || hs === 'yes') o.heapSampling = 'inuse';
+  else if (hs !== undefined && truthy(hs)) o.heapSampling = env.MEMSTATS_HEAP_SAMPLING as AgentOptions['heapSampling'];
+  const st = env.MEMSTATS_SERVER_THREAD?.trim().toLowerCase();
+  if (st) o.serverThread = (SERVER_THREADS as readonly string[]).includes(st) ? (st as AgentOptions['serverThread']) : (env.MEMSTATS_SERVER_THREAD as AgentOptions['serverThread']);
+  const sp = env.MEMSTATS_SERVER_PRIORITY?.trim().toLowerCase();
+  if (sp) o.serverPriority = (SERVER_PRIORITIES as readonly string[]).includes(sp) ? (sp as ThreadPriority) : (env.MEMSTATS_SERVER_PRIORITY as ThreadPriority);
   return o;
+}
+
+/** Which variable sets each option, for the lines that name a bad value. */
+const ENV_OF: Record<string, string> = {
+  addr: 'MEMSTATS_ADDR',
+  token: 'MEMSTATS_TOKEN',
+  gcLog: 'MEMSTATS_GC_LOG',
+  recordPath: 'MEMSTATS_RECORD',
+  heapSampling: 'MEMSTATS_HEAP_SAMPLING',
+  serverThread: 'MEMSTATS_SERVER_THREAD',
+  serverPriority: 'MEMSTATS_SERVER_PRIORITY',
+};
+
+/** `name (MEMSTATS_X) is "v"; accepted: …`: what is wrong with one option. */
+function badValue(name: string, value: unknown, accepted: string): string {
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : typeof value;
+  return `${name} (${ENV_OF[name]}) is ${shown}; accepted: ${accepted}`;
+}
+
+/** Why `text` is not an address parseAddr takes. */
+function addrProblem(text: string): string {
+  const port = /:(\d+)$/.exec(text.trim())?.[1] ?? (/^\d+$/.test(text.trim()) ? text.trim() : undefined);
+  if (port !== undefined && Number(port) > 65535) return `MEMSTATS_ADDR=${JSON.stringify(text)}: port ${port} is out of range 0…65535`;
+  return `MEMSTATS_ADDR=${JSON.stringify(text)} is not host:port (e.g. 127.0.0.1:6060, :0, off)`;
 }
 
 function describe(err: unknown): string {
@@ -147,11 +183,16 @@ function describe(err: unknown): string {
 
 /**
  * startAgent starts what `options` asks for and resolves once the debug server
- * listens or failed to. It never rejects: each problem is logged as one line
- * (`memstats: …`) and listed in `problems`, and the rest still starts.
+ * listens or failed to. It never rejects: each problem — a bad option value
+ * included, named with its variable and the accepted values — is logged as one
+ * line (`memstats: …`) and listed in `problems`, and the rest still starts.
  */
 export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
-  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const o: AgentOptions = options !== null && typeof options === 'object' ? options : {};
+  const stderrLog = (line: string) => {
+    process.stderr.write(line + '\n');
+  };
+  const log = typeof o.log === 'function' ? o.log : stderrLog;
   const problems: string[] = [];
   const problem = (line: string) => {
     problems.push(line);
@@ -165,6 +206,32 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
   let stopped = false;
   let watcher: Watcher | undefined;
   let recording: Recording | undefined;
+  let heapSamplingStarted = false;
+
+  if (options !== o) problem(`memstats: agent options must be an object; received ${options === null ? 'null' : typeof options}: using the defaults`);
+  if (o.log !== undefined && typeof o.log !== 'function') problem(`memstats: log must be a function; received ${typeof o.log}: logging to stderr`);
+  /** The option if it is one of `accepted` (or unset); otherwise one line, and undefined. */
+  const oneOf = <T extends string>(name: keyof AgentOptions, what: string, accepted: readonly T[]): T | undefined => {
+    const v = o[name];
+    if (v === undefined || (accepted as readonly unknown[]).includes(v)) return v as T | undefined;
+    problem(`memstats: ${what}: ${badValue(name, v, accepted.join(', '))}`);
+    return undefined;
+  };
+  const stringOption = (name: keyof AgentOptions, what: string): string | undefined => {
+    const v = o[name];
+    if (v === undefined || typeof v === 'string') return v;
+    problem(`memstats: ${what}: ${badValue(name, v, 'a string')}`);
+    return undefined;
+  };
+  const heapSampling = oneOf('heapSampling', 'heap sampling not started', HEAP_SAMPLING);
+  const serverThread = oneOf('serverThread', 'using the default server thread (worker)', SERVER_THREADS);
+  const serverPriority = oneOf('serverPriority', 'using the default server priority (low)', SERVER_PRIORITIES);
+  const recordPath = stringOption('recordPath', 'not recording');
+  const token = stringOption('token', 'debug server not started');
+  const addrOption = stringOption('addr', 'debug server not started');
+  const tokenBad = o.token !== undefined && token === undefined;
+  const addrBad = o.addr !== undefined && addrOption === undefined;
+  if (o.gcLog !== undefined && typeof o.gcLog !== 'boolean') problem(`memstats: GC log not started: ${badValue('gcLog', o.gcLog, 'true, false')}`);
 
   try {
     // Count every GC from here on, whether or not anyone asks yet.
@@ -173,7 +240,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     problem(`memstats: GC tracking not started: ${describe(err)}`);
   }
 
-  if (options.gcLog) {
+  if (o.gcLog === true) {
     try {
       watcher = watchGC();
     } catch (err) {
@@ -181,37 +248,38 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
     }
   }
 
-  if (options.recordPath) {
+  if (recordPath) {
     try {
-      recording = startRecording(options.recordPath);
+      recording = startRecording(recordPath);
     } catch (err) {
-      problem(`memstats: not recording to ${options.recordPath}: ${describe(err)}`);
+      problem(`memstats: not recording to ${recordPath}: ${describe(err)}`);
     }
   }
 
-  if (options.heapSampling) {
+  if (heapSampling) {
     try {
       const profiles = await loadProfiles();
-      profiles.startHeapSampling({ includeCollected: options.heapSampling === 'allocs' });
+      profiles.startHeapSampling({ includeCollected: heapSampling === 'allocs' });
+      heapSamplingStarted = true;
     } catch (err) {
       problem(`memstats: heap sampling not started: ${describe(err)}`);
     }
   }
 
-  const addrText = options.addr ?? '127.0.0.1:6060';
-  if (addrText.trim().toLowerCase() !== 'off') {
+  const addrText = addrOption ?? '127.0.0.1:6060';
+  if (!addrBad && !tokenBad && addrText.trim().toLowerCase() !== 'off') {
     const addr = parseAddr(addrText);
     if (!addr) {
-      problem(`memstats: debug server not started: MEMSTATS_ADDR=${JSON.stringify(addrText)} is not host:port (e.g. 127.0.0.1:6060, :0, off)`);
-    } else if (!isLoopbackHost(addr.host) && options.token === undefined) {
+      problem(`memstats: debug server not started: ${addrProblem(addrText)}`);
+    } else if (!isLoopbackHost(addr.host) && token === undefined) {
       problem(`memstats: debug server not started: ${addrText} is not a loopback address and MEMSTATS_TOKEN is not set (profiles, heap contents and the command line would be open to the network)`);
     } else {
-      const serverOptions = { host: addr.host, port: addr.port, unref: true, ...(options.token !== undefined ? { token: options.token } : {}) };
+      const serverOptions = { host: addr.host, port: addr.port, unref: true, ...(token !== undefined ? { token } : {}) };
       try {
-        if (options.serverThread === 'main') server = await startOnMainThread(serverOptions);
+        if (serverThread === 'main') server = await startOnMainThread(serverOptions);
         else {
           try {
-            server = await startDebugServerThread({ ...serverOptions, ...(options.serverPriority ? { priority: options.serverPriority } : {}) });
+            server = await startDebugServerThread({ ...serverOptions, ...(serverPriority ? { priority: serverPriority } : {}) });
           } catch (err) {
             // A listen error is the address's problem wherever we serve from; anything else is the thread's.
             if (LISTEN_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) throw err;
@@ -252,6 +320,7 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       stopped = true;
       watcher?.stop();
       recording?.stop();
+      if (heapSamplingStarted) (await loadProfiles()).stopHeapSampling();
       await server?.close();
     },
   };
@@ -266,6 +335,10 @@ const AGENT_KEY = Symbol.for('memstats.agent');
  */
 export function startAgentFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Agent | undefined> {
   if (!isMainThread) return Promise.resolve(undefined);
+  // `memstats run -- node app.js` preloads the agent in app.js only; the processes app.js forks
+  // inherit its --import (fork and cluster copy execArgv) but are not its children.
+  const runParent = env.MEMSTATS_RUN_PARENT;
+  if (runParent !== undefined && runParent !== '' && runParent !== String(process.ppid)) return Promise.resolve(undefined);
   const g = globalThis as unknown as Record<symbol, Promise<Agent | undefined> | undefined>;
   const existing = g[AGENT_KEY];
   if (existing) return existing;

@@ -15,6 +15,8 @@ export interface Command {
   usage: string;
   /** Runs the command with the arguments after its name. Throw UsageError for bad usage. */
   run(argv: string[], io: CommandIO): Promise<number>;
+  /** The arguments that are the command's own (where its `--help` counts), when not all are: `run`'s program has its own. */
+  ownArgs?(argv: string[]): string[];
 }
 
 /** Where a command writes; tests replace these. */

@@ -38,14 +38,11 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     io.stderr.write(`memstats: unknown command ${JSON.stringify(name)}\n\n${topUsage()}\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    // `run -- node app.js --help` passes --help to the child, not to us.
-    const dd = rest.indexOf('--');
-    const own = dd === -1 ? rest : rest.slice(0, dd);
-    if (own.includes('--help') || own.includes('-h')) {
-      io.stdout.write(command.usage.trimEnd() + '\n');
-      return 0;
-    }
+  // `run -- node app.js --help` (or `run node app.js --help`) passes --help to the program, not to us.
+  const own = command.ownArgs ? command.ownArgs(rest) : rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (own.includes('--help') || own.includes('-h')) {
+    io.stdout.write(command.usage.trimEnd() + '\n');
+    return 0;
   }
   try {
     return await command.run(rest, io);

@@ -38,6 +38,34 @@ export function invalidOption(
   return err;
 }
 
+/** Edit distance of two short strings (a misspelt option name is one or two edits away). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * knownOptions throws a TypeError (code ERR_MEMSTATS_INVALID_OPTION) for a key
+ * of `o` that is not one of `keys`, naming the nearest one: a misspelt option
+ * (`maxProfileSecond`) would otherwise be ignored without a word.
+ */
+export function knownOptions(o: object, keys: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (keys.includes(k)) continue;
+    const near = keys.find((x) => x.toLowerCase() === k.toLowerCase()) ?? keys.find((x) => editDistance(x, k) <= 2);
+    const err = new TypeError(
+      `memstats: unknown option ${JSON.stringify(k.slice(0, 60))}${near ? ` (did you mean "${near}"?)` : ''}; accepted: ${keys.join(', ')}`,
+    ) as CodedError;
+    err.code = ERR_INVALID_OPTION;
+    throw err;
+  }
+}
+
 /** Builds a coded error for a state problem (something already running, not allowed now). */
 export function stateError(code: string, message: string): CodedError {
   const err = new Error(message) as CodedError;

@@ -48,6 +48,8 @@ export interface HeapProfileOptions extends HeapSamplingOptions {
   signal?: AbortSignal;
   /** Map compiled frames to their `.ts` source (default true). */
   mapSources?: boolean;
+  /** Whether the wait of `seconds` keeps the process alive (default true); false lets a program that is done exit meanwhile. */
+  keepAlive?: boolean;
 }
 
 /** Options of heapProfileToPprof. */
@@ -172,6 +174,7 @@ export async function profileHeap(options?: HeapProfileOptions): Promise<Profile
   const seconds = o.seconds === undefined ? undefined : secondsOption(o.seconds, 0);
   const signal = signalOption(o.signal);
   const mapSources = booleanOption('mapSources', o.mapSources, true);
+  const keepAlive = booleanOption('keepAlive', o.keepAlive, true);
   if (o.intervalBytes !== undefined) intOption('intervalBytes', o.intervalBytes, DEFAULT_HEAP_INTERVAL_BYTES, 1, 2 ** 30);
   if (o.includeCollected !== undefined) booleanOption('includeCollected', o.includeCollected, false);
   throwIfAborted(signal);
@@ -193,7 +196,7 @@ export async function profileHeap(options?: HeapProfileOptions): Promise<Profile
     const before = readProfile(s);
     for (const x of before.samples ?? []) if (x.ordinal > minOrdinal) minOrdinal = x.ordinal;
     fromMs = Date.now();
-    await sleep(seconds * 1000, signal);
+    await sleep(seconds * 1000, signal, keepAlive);
   }
   if (gc) {
     if (sampling !== s) throw stateError('ERR_MEMSTATS_PROFILE_STOPPED', 'memstats: heap sampling was stopped during the capture');

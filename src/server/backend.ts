@@ -29,7 +29,7 @@ import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from '.
 import { readVars } from '../export/expvar.js';
 import { isProcFigures } from '../export/process-stats.js';
 import { harvestEventLoop, recordNativeDelays } from '../stats/event-loop.js';
-import { loadProfiles } from './profile-api.js';
+import { loadProfiles, type ProfileApi } from './profile-api.js';
 import { runCapture, throwIfAborted } from '../profile/errors.js';
 import { booleanOption, optionsObject } from '../internal/validate.js';
 
@@ -136,8 +136,7 @@ export interface LocalBackendOptions {
   /**
    * Whether a capture in progress keeps the process alive until it ends
    * (default true, as `await profileCpu()` does). The agent passes false: a
-   * program that finishes ends even while someone is profiling it. (Heap
-   * profiles with `seconds` still wait with the profile module's timer.)
+   * program that finishes ends even while someone is profiling it.
    */
   keepAlive?: boolean;
 }
@@ -162,6 +161,9 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
   // MEMSTATS_GC_LOG, a recording) — no client, no sampling.
   const sampler = getSampler(1000);
   let closed = false;
+  // When the first heap profile started V8's sampler, this backend owns it and stops it at close()
+  // (the start time tells it from one started since by someone else).
+  let ownHeapSamplingSince: number | undefined;
 
   return {
     description: 'local',
@@ -214,13 +216,20 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
     },
     async profileHeap(r) {
       const profiles = await loadProfiles();
-      const p = await profiles.profileHeap({
-        gc: r.gc === true,
-        ...(r.includeCollected ? { includeCollected: true } : {}),
-        ...(r.seconds !== undefined ? { seconds: r.seconds } : {}),
-        signal: r.signal,
-      });
-      return profiles.encodeProfile(p);
+      const sampling = profiles.heapSamplingState() !== null;
+      try {
+        const p = await profiles.profileHeap({
+          gc: r.gc === true,
+          ...(r.includeCollected ? { includeCollected: true } : {}),
+          ...(r.seconds !== undefined ? { seconds: r.seconds } : {}),
+          signal: r.signal,
+          keepAlive,
+        });
+        return profiles.encodeProfile(p);
+      } finally {
+        if (!sampling) ownHeapSamplingSince ??= profiles.heapSamplingState()?.startedAtMs;
+        if (closed) stopOwnHeapSampling(profiles);
+      }
     },
     async profileBlock(r) {
       const profiles = await loadProfiles();
@@ -249,6 +258,12 @@ export function localBackend(options?: LocalBackendOptions): DebugBackend {
       closed = true;
       metrics?.close();
       metrics = undefined;
+      if (ownHeapSamplingSince !== undefined) stopOwnHeapSampling(await loadProfiles());
     },
   };
+
+  function stopOwnHeapSampling(profiles: ProfileApi): void {
+    if (ownHeapSamplingSince !== undefined && profiles.heapSamplingState()?.startedAtMs === ownHeapSamplingSince) profiles.stopHeapSampling();
+    ownHeapSamplingSince = undefined;
+  }
 }

@@ -159,6 +159,10 @@ export function createDebugHandler(options?: DebugHandlerOptions): DebugHandler 
       // A page on another site that rebinds its name to 127.0.0.1 sends its own name here.
       if (host && !isLoopbackHost(hostOfHeader(host))) return [403, `memstats: Host ${JSON.stringify(hostOfHeader(host).slice(0, 80))} is not a loopback name; set a token to serve other names`];
     }
+    // A page on another site can make the browser GET a URL (an <img>, a link) without reading the answer —
+    // enough to start a 300 s CPU profile or a heap snapshot. Browsers say where such a request comes from;
+    // go tool pprof, curl and Prometheus send no Sec-Fetch-Site.
+    if (req.headers['sec-fetch-site'] === 'cross-site') return [403, 'memstats: cross-site request refused'];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const origin = req.headers.origin;
       // A cross-site form or fetch carries the attacker's Origin: refuse state changes from it.
@@ -214,7 +218,8 @@ export function createDebugHandler(options?: DebugHandlerOptions): DebugHandler 
     try {
       await route.handle(ctx);
     } catch (err) {
-      const f = failure(err, route, ac?.signal.aborted === true);
+      // Stopped by close() while its client still waits: tell it why rather than reset the connection.
+      const f = closed && !res.destroyed && !res.headersSent ? ([503, 'memstats: the debug server is closing; the capture was stopped'] as const) : failure(err, route, ac?.signal.aborted === true);
       if (f) serveError(res, f[0], f[1]);
       else if (!res.writableEnded) res.destroy();
     } finally {

@@ -9,7 +9,12 @@ import type { DebugHandlerOptions } from './handler.js';
 import type { DebugServerOptions } from './server.js';
 import type { DebugBackend } from './backend.js';
 import { isLoopbackHost } from './http.js';
-import { booleanOption, invalidOption, numberOption } from '../internal/validate.js';
+import { booleanOption, invalidOption, knownOptions, numberOption } from '../internal/validate.js';
+
+/** The options createDebugHandler takes. */
+export const HANDLER_OPTION_KEYS = ['token', 'maxProfileSeconds', 'backend', 'routes', 'registry', 'compatibleMetrics'] as const;
+/** The options startDebugServer takes. */
+export const SERVER_OPTION_KEYS = [...HANDLER_OPTION_KEYS, 'host', 'port', 'unref'] as const;
 
 /** Resolved, validated handler options. */
 export interface ResolvedHandlerOptions {
@@ -18,8 +23,9 @@ export interface ResolvedHandlerOptions {
   compatibleMetrics: boolean;
 }
 
-/** Validates the options shared by createDebugHandler and startDebugServer. */
-export function resolveHandlerOptions(o: Partial<DebugHandlerOptions>): ResolvedHandlerOptions {
+/** Validates the options shared by createDebugHandler and startDebugServer (`keys`: the names the caller takes). */
+export function resolveHandlerOptions(o: Partial<DebugHandlerOptions>, keys: readonly string[] = HANDLER_OPTION_KEYS): ResolvedHandlerOptions {
+  knownOptions(o, keys);
   const token = o.token;
   if (token !== undefined) {
     if (typeof token !== 'string') throw invalidOption('type', 'token', token, 'a non-empty string');
@@ -43,13 +49,13 @@ export interface ResolvedServerOptions extends ResolvedHandlerOptions {
   unref: boolean;
 }
 
-/** Validates the options of startDebugServer (and of startDebugServerThread). */
-export function resolveServerOptions(o: Partial<DebugServerOptions>): ResolvedServerOptions {
+/** Validates the options of startDebugServer (and of startDebugServerThread, which takes more `keys`). */
+export function resolveServerOptions(o: Partial<DebugServerOptions>, keys: readonly string[] = SERVER_OPTION_KEYS): ResolvedServerOptions {
   const host = o.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) throw invalidOption('type', 'host', host, 'a non-empty string (an IP address or host name)');
   const port = numberOption('port', o.port, 6060, { integer: true, min: 0, max: 65535 });
   const unref = booleanOption('unref', o.unref, false);
-  const handler = resolveHandlerOptions(o);
+  const handler = resolveHandlerOptions(o, keys);
   if (!isLoopbackHost(host) && handler.token === undefined) {
     throw invalidOption('range', 'token', handler.token, `a non-empty string when host is not a loopback address (host ${JSON.stringify(host)}): the endpoints expose profiles, heap contents and the command line`);
   }

@@ -52,12 +52,19 @@ function heapRoute(name: 'heap' | 'allocs'): (ctx: RouteContext) => Promise<void
     const debug = debugLevel(ctx, 2);
     const gc = boolParam(ctx.url, 'gc');
     const delta = ctx.url.searchParams.has('seconds') ? intParam(ctx.url, 'seconds', 30, 1, ctx.maxProfileSeconds) : undefined;
-    const body = await ctx.backend.profileHeap({
-      gc,
-      ...(name === 'allocs' ? { includeCollected: true } : {}),
-      ...(delta !== undefined ? { seconds: delta } : {}),
-      signal: ctx.signal,
-    });
+    // One heap profile over `seconds` at a time, as for the other captures.
+    const release = delta !== undefined ? ctx.exclusive('heap-delta', 'a heap profile over seconds') : undefined;
+    let body: Buffer;
+    try {
+      body = await ctx.backend.profileHeap({
+        gc,
+        ...(name === 'allocs' ? { includeCollected: true } : {}),
+        ...(delta !== undefined ? { seconds: delta } : {}),
+        signal: ctx.signal,
+      });
+    } finally {
+      release?.();
+    }
     if (debug > 0) {
       const m = await ctx.backend.readMemStats();
       // Loaded on demand: the decoder is not needed to serve binary profiles.
@@ -73,7 +80,13 @@ async function block(ctx: RouteContext): Promise<void> {
   const s = seconds(ctx);
   const debug = debugLevel(ctx, 2);
   const thresholdMs = ctx.url.searchParams.has('threshold_ms') ? intParam(ctx.url, 'threshold_ms', 50, 1, 60_000) : undefined;
-  const body = await ctx.backend.profileBlock({ seconds: s, ...(thresholdMs !== undefined ? { thresholdMs } : {}), signal: ctx.signal });
+  const release = ctx.exclusive('block', 'a block profile');
+  let body: Buffer;
+  try {
+    body = await ctx.backend.profileBlock({ seconds: s, ...(thresholdMs !== undefined ? { thresholdMs } : {}), signal: ctx.signal });
+  } finally {
+    release();
+  }
   if (debug > 0) {
     const { contentionText } = await import('./pprof-text.js');
     send(ctx.res, 'text/plain; charset=utf-8', contentionText(body));
@@ -165,12 +178,12 @@ export function pprofRoutes(): Route[] {
         ctx.res.end();
       },
     },
-    { methods: ['GET'], path: '/debug/pprof/profile', handle: cpu },
-    { methods: ['GET'], path: '/debug/pprof/heap', handle: heapRoute('heap') },
-    { methods: ['GET'], path: '/debug/pprof/allocs', handle: heapRoute('allocs') },
-    { methods: ['GET'], path: '/debug/pprof/block', handle: block },
+    { methods: ['GET'], path: '/debug/pprof/profile', capture: true, handle: cpu },
+    { methods: ['GET'], path: '/debug/pprof/heap', capture: true, handle: heapRoute('heap') },
+    { methods: ['GET'], path: '/debug/pprof/allocs', capture: true, handle: heapRoute('allocs') },
+    { methods: ['GET'], path: '/debug/pprof/block', capture: true, handle: block },
     { methods: ['GET'], path: '/debug/pprof/goroutine', handle: goroutine },
-    { methods: ['GET'], path: '/debug/pprof/heapsnapshot', handle: heapSnapshot },
+    { methods: ['GET'], path: '/debug/pprof/heapsnapshot', capture: true, handle: heapSnapshot },
     { methods: ['GET'], path: '/debug/pprof/cmdline', handle: cmdline },
     {
       methods: ['GET'],

@@ -53,6 +53,8 @@ export interface Route {
   path: string;
   /** One line for the index page; routes without one are not listed. */
   description?: string;
+  /** Runs a capture (a profile, a snapshot): HEAD gets 405 instead of running it for a body nobody reads. */
+  capture?: boolean;
   /** Serves one request. Throw HttpError for a client error; anything else is a 500 with one line. */
   handle(ctx: RouteContext): void | Promise<void>;
 }
@@ -113,7 +115,7 @@ export class RouteTable {
     const candidates = this.exact.get(pathname) ?? this.prefixes.filter(([p]) => pathname.startsWith(p)).map(([, r]) => r);
     if (candidates.length === 0) return undefined;
     const m = method === 'HEAD' ? 'GET' : method;
-    for (const r of candidates) if ((r.methods as readonly string[]).includes(m)) return { route: r };
+    for (const r of candidates) if ((r.methods as readonly string[]).includes(m) && !(method === 'HEAD' && r.capture)) return { route: r };
     const allow = new Set<RouteMethod>();
     for (const r of candidates) for (const x of r.methods) allow.add(x);
     return { allow: [...allow] };

@@ -65,12 +65,14 @@ export interface DebugServer extends DebugEndpoint {
 export async function startDebugServer(options?: DebugServerOptions): Promise<DebugServer> {
   const o = optionsObject<DebugServerOptions>('options', options);
   const { host, port, unref } = resolveServerOptions(o);
+  // The handler takes the rest (its own check knows no host, port or unref).
+  const { host: _host, port: _port, unref: _unref, ...handlerOptions } = o;
 
   // An unref'd server's own backend must not hold the process during a capture either.
   const ownBackend = unref && o.backend === undefined ? localBackend({ keepAlive: false }) : undefined;
   let handler: DebugHandler;
   try {
-    handler = createDebugHandler(ownBackend ? { ...o, backend: ownBackend } : o);
+    handler = createDebugHandler(ownBackend ? { ...handlerOptions, backend: ownBackend } : handlerOptions);
   } catch (err) {
     await ownBackend?.close();
     throw err;
@@ -92,9 +94,21 @@ export async function startDebugServer(options?: DebugServerOptions): Promise<De
     }
   });
   // The server's own errors (a client sending garbage) must never reach the host.
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? ['431 Request Header Fields Too Large', 'request headers too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'request not received in time']
+          : ['400 Bad Request', `malformed HTTP request${err.code ? ` (${err.code})` : ''}`];
+    const body = `memstats: ${reason}\n`;
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
   if (unref) server.on('connection', (socket: Socket) => socket.unref());
 

@@ -116,11 +116,13 @@ export function fromWire(w: WireError): Error {
 export function serveBackend(port: MessageChannelEnd, backend: DebugBackend): () => void {
   const inFlight = new Map<number, AbortController>();
   const subscriptions = new Map<number, () => void>();
-  const post = (m: ToWorker) => {
+  /** Posts `m`; returns the error when it could not be posted (the worker gone, a value that cannot be copied). */
+  const post = (m: ToWorker): unknown => {
     try {
       port.postMessage(m);
-    } catch {
-      // the worker is gone
+      return undefined;
+    } catch (err) {
+      return err ?? new Error('postMessage failed');
     }
   };
   const onMessage = (raw: unknown) => {
@@ -138,8 +140,14 @@ export function serveBackend(port: MessageChannelEnd, backend: DebugBackend): ()
         p = Promise.reject(err);
       }
       p.then(
-        (value) => post({ t: 'result', id: m.id, value }),
-        (err: unknown) => post({ t: 'error', id: m.id, error: toWire(err) }),
+        (value) => {
+          // A result that cannot be copied to the thread must still settle the call there.
+          const failed = post({ t: 'result', id: m.id, value });
+          if (failed) post({ t: 'error', id: m.id, error: toWire(new Error(`memstats: the result of ${m.op} could not be sent to the server thread: ${toWire(failed).message}`)) });
+        },
+        (err: unknown) => {
+          if (post({ t: 'error', id: m.id, error: toWire(err) })) post({ t: 'error', id: m.id, error: { name: 'Error', message: `memstats: ${m.op} failed` } });
+        },
       ).finally(() => inFlight.delete(m.id));
     } else if (m.t === 'abort') {
       inFlight.get(m.id)?.abort();
@@ -226,7 +234,13 @@ export function threadBackend(port: MessageChannelEnd, info: ThreadBackendInfo):
           reject(e);
         },
       });
-      port.postMessage({ t: 'call', id, op, ...(arg ? { arg } : {}) } satisfies ToMain);
+      try {
+        port.postMessage({ t: 'call', id, op, ...(arg ? { arg } : {}) } satisfies ToMain);
+      } catch (err) {
+        // An argument that cannot be copied: nothing will answer this call.
+        waiting.get(id)?.reject(err as Error);
+        waiting.delete(id);
+      }
     });
   };
 

@@ -22,7 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import { localBackend } from './backend.js';
 import type { DebugEndpoint, DebugServerOptions } from './server.js';
-import { resolveServerOptions } from './options.js';
+import { SERVER_OPTION_KEYS, resolveServerOptions } from './options.js';
 import { fromWire, serveBackend, type WireError } from './thread-backend.js';
 import { enumOption, invalidOption, optionsObject } from '../internal/validate.js';
 
@@ -74,7 +74,7 @@ export async function startDebugServerThread(options?: DebugServerThreadOptions)
   for (const name of ['backend', 'routes', 'registry'] as const) {
     if (o[name] !== undefined) throw invalidOption('type', name, o[name], 'undefined: a worker-thread server cannot take functions or objects of this thread (use startDebugServer)');
   }
-  const r = resolveServerOptions(o);
+  const r = resolveServerOptions(o, [...SERVER_OPTION_KEYS, 'priority']);
   const backend = localBackend({ keepAlive: !r.unref });
   const worker = new Worker(new URL('./thread-main.js', import.meta.url), {
     workerData: {

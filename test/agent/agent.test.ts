@@ -50,10 +50,10 @@ test('a program that ends by itself still ends with the agent loaded, with its e
   assert.equal(memstatsLines(viaEnv.stderr).length, 1, viaEnv.stderr);
 });
 
-test('a program that ends by itself ends even while a CPU profile and a block profile are being captured', async () => {
+test('a program that ends by itself ends even while a CPU, a block and a heap profile are being captured', async () => {
   const app = await startWithAgent(fixture('exit-by-itself'), ['1500']);
   try {
-    const reqs = ['profile', 'block'].map((p) => {
+    const reqs = ['profile', 'block', 'heap'].map((p) => {
       const r = http.get(`${app.url}/debug/pprof/${p}?seconds=60`, { agent: false });
       r.on('error', () => {});
       return r;
@@ -187,6 +187,32 @@ test('parseAddr and agentOptionsFromEnv', async () => {
   } finally {
     await normal.stop();
   }
+});
+
+test('a bad setting, from the environment or in code, is one line naming it and the accepted values; the rest starts', async () => {
+  const env = agentOptionsFromEnv({ MEMSTATS_ADDR: 'off', MEMSTATS_HEAP_SAMPLING: 'alloc', MEMSTATS_SERVER_THREAD: 'mian', MEMSTATS_SERVER_PRIORITY: 'high', MEMSTATS_GC_LOG: '1' });
+  const lines: string[] = [];
+  const a = await startAgent({ ...env, log: (l) => lines.push(l) });
+  await a.stop();
+  assert.deepEqual(lines, [
+    'memstats: heap sampling not started: heapSampling (MEMSTATS_HEAP_SAMPLING) is "alloc"; accepted: inuse, allocs',
+    'memstats: using the default server thread (worker): serverThread (MEMSTATS_SERVER_THREAD) is "mian"; accepted: worker, main',
+    'memstats: using the default server priority (low): serverPriority (MEMSTATS_SERVER_PRIORITY) is "high"; accepted: low, normal',
+  ]);
+  assert.deepEqual(a.problems, lines);
+  // In code: wrong types never reject either.
+  const typed: string[] = [];
+  const b = await startAgent({ addr: 123 as never, gcLog: 'yes' as never, recordPath: {} as never, log: (l) => typed.push(l) });
+  await b.stop();
+  assert.equal(b.server, undefined);
+  assert.deepEqual(typed, [
+    'memstats: not recording: recordPath (MEMSTATS_RECORD) is object; accepted: a string',
+    'memstats: debug server not started: addr (MEMSTATS_ADDR) is number; accepted: a string',
+    'memstats: GC log not started: gcLog (MEMSTATS_GC_LOG) is "yes"; accepted: true, false',
+  ]);
+  const port: string[] = [];
+  await (await startAgent({ addr: '127.0.0.1:99999', log: (l) => port.push(l) })).stop();
+  assert.deepEqual(port, ['memstats: debug server not started: MEMSTATS_ADDR="127.0.0.1:99999": port 99999 is out of range 0…65535']);
 });
 
 test('where worker threads are not allowed (the permission model), the agent says so and serves from the main thread', async () => {

@@ -37,6 +37,13 @@ test('memstats run -- node app.js preloads the agent and exits with the program\
   assert.equal(killed.code, 128 + 9);
 });
 
+test('memstats run loads the agent in the program, not in the processes it forks', async () => {
+  const r = await memstats(['run', '--addr', '127.0.0.1:0', '--', 'node', fixture('forker')]);
+  assert.equal(r.code, 5, r.stderr);
+  assert.equal(r.stdout, 'child agent false\nparent agent true\n');
+  assert.equal(r.stderr.match(/^memstats: debug server on /gm)?.length, 1, r.stderr);
+});
+
 test('memstats run forwards SIGTERM and SIGINT to the program', async () => {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     let ready = false;
@@ -65,6 +72,10 @@ test('memstats run usage errors exit 2 with the usage; --help exits 0', async ()
   const h = await memstats(['run', '--help']);
   assert.equal(h.code, 0);
   assert.match(h.stdout, /--gc-log/);
+  // After the program's name, --help is the program's.
+  const child = await memstats(['run', '--addr', 'off', 'node', fixture('exit-by-itself'), '--help']);
+  assert.equal(child.code, 7, child.stderr);
+  assert.equal(child.stdout, 'done 0\n');
   const missing = await memstats(['run', '--', '/no/such/program']);
   assert.equal(missing.code, 127);
 });
@@ -78,10 +89,12 @@ test('splitCommand and buildInvocation: the agent goes on node\'s command line, 
   assert.deepEqual(n.args.slice(1), ['a.js']);
   assert.equal(n.env.NODE_OPTIONS, '--max-old-space-size=64', 'node children are not affected');
   assert.equal(n.env.MEMSTATS_GC_LOG, '1');
+  assert.equal(n.env.MEMSTATS_RUN_PARENT, String(process.pid), 'the agent starts only in the program, whose parent memstats is');
   const s = buildInvocation(['server.mjs'], {}, {});
   assert.equal(s.file, process.execPath);
   assert.deepEqual(s.args.slice(1), ['server.mjs']);
   const x = buildInvocation(['npx', 'tsx', 'a.ts'], { NODE_OPTIONS: '--enable-source-maps' }, {});
   assert.equal(x.file, 'npx');
   assert.match(x.env.NODE_OPTIONS!, /^--enable-source-maps --import=file:\/\/\//);
+  assert.equal(buildInvocation(['npx', 'a'], { MEMSTATS_RUN_PARENT: '1' }, {}).env.MEMSTATS_RUN_PARENT, undefined, 'npx\'s node is a grandchild');
 });

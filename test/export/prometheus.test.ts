@@ -170,6 +170,21 @@ test("registering beside prom-client's default metrics: a clear error, or memsta
   assert.throws(() => registerPrometheusMetrics({ registry: {} as never }), { code: 'ERR_MEMSTATS_INVALID_OPTION' });
 });
 
+test('in OpenMetrics format (a registry of that type) every family is declared once', async () => {
+  // OpenMetrics names a counter's family without `_total`: a counter `x_total` beside a histogram `x` would be
+  // two families of one name, and Prometheus rejects the whole scrape.
+  const registry = new Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const h = registerPrometheusMetrics({ registry: registry as unknown as Registry });
+  const text = await registry.metrics();
+  h.unregister();
+  const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]!);
+  assert.ok(families.includes('memstats_gc_pause_seconds') && families.includes('nodejs_heap_size_used_bytes'));
+  const twice = families.filter((f, i) => families.indexOf(f) !== i);
+  assert.deepEqual(twice, [], `families declared twice: ${twice.join(', ')}`);
+  assert.match(text, /^memstats_gc_paused_seconds_total [\d.e+-]+$/m);
+});
+
 test("a failed read leaves our metrics empty in the application's registry and rejects our metrics()", async () => {
   const registry = new Registry();
   const h = registerPrometheusMetrics({ registry, read: () => Promise.reject(new Error('target gone')) });

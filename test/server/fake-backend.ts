@@ -58,6 +58,7 @@ export function fakeBackend(opts: { fail?: unknown } = {}): { backend: DebugBack
     async profileHeap(r) {
       calls.heap.push(r);
       if (opts.fail) throw opts.fail;
+      if (r.seconds !== undefined) await wait(r.seconds, r.signal);
       return heapProfileBytes();
     },
     async profileBlock(r) {

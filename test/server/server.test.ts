@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { Registry, Counter } from 'prom-client';
 import { startDebugServer, createDebugHandler, publish, type DebugServer } from '../../src/server/index.js';
@@ -158,9 +158,9 @@ test('profiles are attachments with Go parameters passed through; heap debug=1 i
     const heap = await request(`${s.url}/debug/pprof/heap?gc=1`);
     assert.match(String(heap.headers['content-disposition']), /attachment/);
     assert.deepEqual([calls.heap[0].gc, calls.heap[0].includeCollected], [true, undefined]);
-    await request(`${s.url}/debug/pprof/allocs?seconds=2`);
+    await request(`${s.url}/debug/pprof/allocs?seconds=1`);
     assert.equal(calls.heap[1].includeCollected, true);
-    assert.equal((calls.heap[1] as { seconds?: number }).seconds, 2, 'Go\'s delta profile');
+    assert.equal((calls.heap[1] as { seconds?: number }).seconds, 1, 'Go\'s delta profile');
 
     const text = await request(`${s.url}/debug/pprof/heap?debug=1`);
     assert.equal(text.status, 200);
@@ -201,6 +201,65 @@ test('a second concurrent CPU profile gets 409; a client that disconnects aborts
     // The slot is free again.
     const third = await request(`${s.url}/debug/pprof/profile?seconds=1`);
     assert.equal(third.status, 200);
+  });
+  await backend.close();
+});
+
+test('one block profile and one heap profile over seconds at a time; HEAD on a capture is 405 and runs nothing', async () => {
+  const { backend, calls } = fakeBackend();
+  await withServer({ backend }, async (s) => {
+    const held = ['block?seconds=20', 'heap?seconds=20'].map((p) => {
+      const r = http.get(`${s.url}/debug/pprof/${p}`, { agent: false });
+      r.on('error', () => {});
+      return r;
+    });
+    while (calls.block.length === 0 || calls.heap.length === 0) await new Promise((r) => setTimeout(r, 10));
+    for (const p of ['block?seconds=1', 'heap?seconds=1', 'allocs?seconds=1']) {
+      const r = await request(`${s.url}/debug/pprof/${p}`);
+      assert.equal(r.status, 409, p);
+      assert.match(r.body, /already in progress/);
+    }
+    // A heap profile of what was sampled so far is not a capture over time: it is served meanwhile.
+    assert.equal((await request(`${s.url}/debug/pprof/heap`)).status, 200);
+    for (const r of held) r.destroy();
+    for (const p of ['profile', 'heap', 'allocs', 'block', 'heapsnapshot']) {
+      const r = await request(`${s.url}/debug/pprof/${p}?seconds=1`, { method: 'HEAD' });
+      assert.equal(r.status, 405, p);
+      assert.equal(r.headers.allow, 'GET');
+    }
+    assert.equal(calls.cpu.length, 0, 'HEAD started no CPU profile');
+    assert.equal((await request(`${s.url}/debug/vars`, { method: 'HEAD' })).status, 200, 'HEAD on a page is fine');
+  });
+  await backend.close();
+});
+
+test('a cross-site GET from a browser is refused (with or without a token); a malformed request gets a one-line 400, oversized headers 431', async () => {
+  const { backend, calls } = fakeBackend();
+  await withServer({ backend }, async (s) => {
+    const img = await request(`${s.url}/debug/pprof/profile?seconds=1`, { headers: { 'sec-fetch-site': 'cross-site' } });
+    assert.equal(img.status, 403);
+    assert.equal(img.body, 'memstats: cross-site request refused\n');
+    assert.equal(calls.cpu.length, 0);
+    assert.equal((await request(`${s.url}/debug/vars`, { headers: { 'sec-fetch-site': 'same-origin' } })).status, 200);
+    assert.equal((await request(`${s.url}/debug/vars`, { headers: { 'sec-fetch-site': 'none' } })).status, 200, 'typed in the address bar');
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = connect(s.port, '127.0.0.1', () => sock.end(text));
+        let out = '';
+        sock.setEncoding('utf8').on('data', (d: string) => (out += d));
+        sock.on('close', () => resolve(out));
+        sock.on('error', reject);
+      });
+    const bad = await raw('GARBAGE / HTTP/1.1\r\n\r\n');
+    assert.match(bad, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(bad, /\r\nX-Content-Type-Options: nosniff\r\n/);
+    assert.match(bad, /\r\n\r\nmemstats: malformed HTTP request \(HPE_\w+\)\n$/);
+    const big = await raw(`GET /debug/vars HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`);
+    assert.match(big, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n[\s\S]*memstats: request headers too large\n$/);
+  });
+  await withServer({ backend, token: 'tok' }, async (s) => {
+    const r = await request(`${s.url}/debug/vars`, { headers: { authorization: 'Bearer tok', 'sec-fetch-site': 'cross-site' } });
+    assert.equal(r.status, 403);
   });
   await backend.close();
 });
@@ -246,6 +305,14 @@ test('a non-loopback host without a token is refused with ERR_MEMSTATS_INVALID_O
   await assert.rejects(startDebugServer({ port: 70000 }), { code: 'ERR_MEMSTATS_INVALID_OPTION' });
   await assert.rejects(startDebugServer({ port: 0, token: '' }), { code: 'ERR_MEMSTATS_INVALID_OPTION' });
   await assert.rejects(startDebugServer({ port: 0, maxProfileSeconds: 0 }), { code: 'ERR_MEMSTATS_INVALID_OPTION' });
+  // A misspelt option is named, with the one meant, rather than ignored.
+  await assert.rejects(startDebugServer({ port: 0, maxProfileSecond: 10 } as never), (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, 'ERR_MEMSTATS_INVALID_OPTION');
+    assert.match(err.message, /^memstats: unknown option "maxProfileSecond" \(did you mean "maxProfileSeconds"\?\); accepted: token, maxProfileSeconds, /);
+    return err instanceof TypeError;
+  });
+  assert.throws(() => createDebugHandler({ port: 6060 } as never), /unknown option "port"/);
+  assert.throws(() => createDebugHandler({ tokn: 'x' } as never), /did you mean "token"/);
 });
 
 test('a port in use rejects with EADDRINUSE and leaves nothing running', async () => {
@@ -369,5 +436,22 @@ test('close() aborts captures in progress and is harmless twice', async () => {
   await s.close();
   await s.close();
   assert.equal(calls.cpu[0].signal?.aborted, true);
+  // Mounted in a server that stays up, a capture stopped by close() is answered 503 with the reason.
+  const debug = createDebugHandler({ backend });
+  const app = http.createServer((req, res) => {
+    if (!debug(req, res)) res.end('app');
+  });
+  await new Promise<void>((done) => app.listen(0, '127.0.0.1', done));
+  try {
+    const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    const pending = request(`${url}/debug/pprof/profile?seconds=60`);
+    while (calls.cpu.length < 2) await new Promise((res) => setTimeout(res, 10));
+    await debug.close();
+    const reply = await pending;
+    assert.equal(reply.status, 503);
+    assert.equal(reply.body, 'memstats: the debug server is closing; the capture was stopped\n');
+  } finally {
+    app.close();
+  }
   await backend.close();
 });

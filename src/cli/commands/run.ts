@@ -84,9 +84,13 @@ export function buildInvocation(command: string[], env: NodeJS.ProcessEnv, agent
     file = process.execPath;
   }
   if (isNode(file)) {
-    // On the command line, not in NODE_OPTIONS: the program's own child processes stay unaffected.
+    // On the command line, not in NODE_OPTIONS: the program's own child processes stay unaffected —
+    // those it forks inherit the flag (fork and cluster copy execArgv), so the agent also checks that
+    // its parent is this process.
     args = [importFlag, ...args];
+    childEnv.MEMSTATS_RUN_PARENT = String(process.pid);
   } else {
+    delete childEnv.MEMSTATS_RUN_PARENT;
     childEnv.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}${importFlag}`;
   }
   return { file, args, env: childEnv };
@@ -168,4 +172,5 @@ export const runCommand: Command = {
   summary: 'run a Node.js program with the memstats agent (debug server, GC log, recording)',
   usage,
   run,
+  ownArgs: (argv) => splitCommand(argv).own,
 };
