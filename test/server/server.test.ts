@@ -455,3 +455,24 @@ test('close() aborts captures in progress and is harmless twice', async () => {
   }
   await backend.close();
 });
+
+test('a heap sampler that a request started stops when its backend closes; one the program started is left running', async () => {
+  const { localBackend } = await import('../../src/server/backend.js');
+  const { heapSamplingState, startHeapSampling, stopHeapSampling } = await import('../../src/profile/heap.js');
+  assert.equal(heapSamplingState(), null);
+  const b = localBackend();
+  await b.profileHeap({ gc: false });
+  assert.notEqual(heapSamplingState(), null, 'the first heap profile starts the sampler');
+  await b.close();
+  assert.equal(heapSamplingState(), null, 'and closing the backend stops it');
+
+  startHeapSampling();
+  const c = localBackend();
+  try {
+    await c.profileHeap({ gc: false });
+    await c.close();
+    assert.notEqual(heapSamplingState(), null, "the program's own sampler is not the backend's to stop");
+  } finally {
+    stopHeapSampling();
+  }
+});
