@@ -131,13 +131,11 @@ export async function openInspector(pid: number, options: OpenInspectorOptions =
   if (existing) return { ...existing, openedByUs: false };
 
   let busyHolder: number | null | undefined;
-  let signals = 0;
   let toldWaiting = false;
   while (Date.now() < deadline) {
     throwIfAborted(options.signal);
     const before = new Set(listeningSockets(pid).map((s) => s.inode));
     signalled(pid);
-    signals++;
     // Node opens the port within ~10 ms of the signal; a loaded machine may take longer.
     const until = Math.min(deadline, Date.now() + 1500);
     while (Date.now() < until) {
@@ -155,7 +153,8 @@ export async function openInspector(pid: number, options: OpenInspectorOptions =
       // One more look at every socket: a slow start, or a port other than 9229.
       const late = await findInspector(pid);
       if (late) return { ...late, openedByUs: true };
-      if (signals >= 2) break;
+      // Signal again until the deadline: on a loaded machine the inspector thread may take
+      // longer than one wait (a CI run gave up after two), and a repeated SIGUSR1 is harmless.
       continue;
     }
     busyHolder = socketOwner(holder.inode);

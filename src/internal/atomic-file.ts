@@ -57,6 +57,14 @@ export async function commit(temp: string, final: string, optionName = 'path', s
     throw abortError(signal);
   }
   try {
+    // On the disk before it takes the real name: after a crash or power loss the name holds the whole
+    // file or the old one, never an empty or partial file.
+    const fh = await open(temp, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(temp, final);
   } catch (err) {
     await discard(temp);

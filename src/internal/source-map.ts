@@ -14,7 +14,8 @@
  * with 10,000 frames from 200 files reads each file once. Nothing here throws:
  * a missing, unreadable or malformed map gives `null`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -60,18 +61,19 @@ function toPath(fileOrUrl: string): string | null {
   return null;
 }
 
-function readPayloadFromUrl(url: string, compiledPath: string): unknown {
+/** The map a sourceMappingURL names: inline (`data:`), or the `file:` URL of a `.map` file to read; null otherwise. */
+function payloadSource(url: string, compiledPath: string): { inline: unknown } | { file: string } | null {
   if (url.startsWith('data:')) {
     const comma = url.indexOf(',');
     if (comma < 0) return null;
     const header = url.slice(5, comma);
     const body = url.slice(comma + 1);
     const text = /;base64$/i.test(header) ? Buffer.from(body, 'base64').toString('utf8') : decodeURIComponent(body);
-    return JSON.parse(text);
+    return { inline: JSON.parse(text) };
   }
   const target = new URL(url, pathToFileURL(compiledPath));
   if (target.protocol !== 'file:') return null;
-  return JSON.parse(readFileSync(fileURLToPath(target), 'utf8'));
+  return { file: fileURLToPath(target) };
 }
 
 function mapUrlFor(url: string, compiledPath: string): URL {
@@ -92,21 +94,18 @@ function findMappingUrl(text: string): string | null {
   return last;
 }
 
-function load(path: string): LoadedMap | null {
-  const text = readFileSync(path, 'utf8');
-  if (text.length > MAX_FILE_BYTES) return null;
-  const url = findMappingUrl(text);
-  if (!url) return null;
-  const payload = readPayloadFromUrl(url, path) as Record<string, unknown> | null;
-  if (!payload || typeof payload !== 'object' || !Array.isArray(payload.sources) || typeof payload.mappings !== 'string') {
+/** Builds the map from its payload, with `sources` resolved against the map's own location. */
+function fromPayload(payload: unknown, url: string, path: string): LoadedMap | null {
+  const p = payload as Record<string, unknown> | null;
+  if (!p || typeof p !== 'object' || !Array.isArray(p.sources) || typeof p.mappings !== 'string') {
     return null;
   }
   // new SourceMap() does not resolve `sources` (Node's internal loader does it
   // before constructing); resolve them here against the map's own location so
   // findEntry returns absolute URLs.
   const base = mapUrlFor(url, path);
-  const root = typeof payload.sourceRoot === 'string' && payload.sourceRoot !== '' ? payload.sourceRoot.replace(/\/?$/, '/') : '';
-  const sources = (payload.sources as unknown[]).map((s) => {
+  const root = typeof p.sourceRoot === 'string' && p.sourceRoot !== '' ? p.sourceRoot.replace(/\/?$/, '/') : '';
+  const sources = (p.sources as unknown[]).map((s) => {
     if (typeof s !== 'string') return '';
     try {
       return new URL(root + s, base).href;
@@ -114,13 +113,47 @@ function load(path: string): LoadedMap | null {
       return s;
     }
   });
-  const map = new SourceMap({ ...(payload as object), sources } as never);
+  const map = new SourceMap({ ...(p as object), sources } as never);
   return { map };
 }
 
+function load(path: string): LoadedMap | null {
+  if (statSync(path).size > MAX_FILE_BYTES) return null;
+  const url = findMappingUrl(readFileSync(path, 'utf8'));
+  if (!url) return null;
+  const src = payloadSource(url, path);
+  if (!src) return null;
+  return fromPayload('inline' in src ? src.inline : JSON.parse(readFileSync(src.file, 'utf8')), url, path);
+}
+
+/** load without blocking the event loop on the reads (what preloadSourceMaps runs). */
+async function loadAsync(path: string): Promise<LoadedMap | null> {
+  if ((await stat(path)).size > MAX_FILE_BYTES) return null;
+  const url = findMappingUrl(await readFile(path, 'utf8'));
+  if (!url) return null;
+  const src = payloadSource(url, path);
+  if (!src) return null;
+  const payload = 'inline' in src ? src.inline : JSON.parse(await readFile(src.file, 'utf8'));
+  // Parsing a large map is the one long synchronous step: let the program run first.
+  await new Promise((resolve) => setImmediate(resolve));
+  return fromPayload(payload, url, path);
+}
+
+function remember(path: string, loaded: LoadedMap | null): void {
+  if (cache.size >= MAX_CACHED_FILES) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(path, loaded);
+}
+
 function lookup(path: string): LoadedMap | null {
-  if (cache.has(path)) {
-    return cache.get(path)!;
+  const hit = cache.get(path);
+  if (hit !== undefined || cache.has(path)) {
+    // Least recently used goes first: a hit moves to the end.
+    cache.delete(path);
+    cache.set(path, hit ?? null);
+    return hit ?? null;
   }
   let loaded: LoadedMap | null = null;
   try {
@@ -128,12 +161,34 @@ function lookup(path: string): LoadedMap | null {
   } catch {
     loaded = null;
   }
-  if (cache.size >= MAX_CACHED_FILES) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
-  cache.set(path, loaded);
+  remember(path, loaded);
   return loaded;
+}
+
+/**
+ * preloadSourceMaps reads the maps of the given scripts (paths or `file:`
+ * URLs, as V8 reports them) that are not cached yet, asynchronously and one
+ * file at a time with the event loop free in between, so that the
+ * synchronous lookups of a profile's conversion afterwards find them cached.
+ * A program with a thousand compiled files would otherwise stall for a second
+ * or more on its first profile. Never rejects.
+ */
+export async function preloadSourceMaps(scripts: Iterable<string>): Promise<void> {
+  const paths = new Set<string>();
+  for (const s of scripts) {
+    const p = typeof s === 'string' ? toPath(s) : null;
+    if (p && !cache.has(p)) paths.add(p);
+  }
+  for (const p of paths) {
+    if (cache.has(p)) continue;
+    let loaded: LoadedMap | null = null;
+    try {
+      loaded = await loadAsync(p);
+    } catch {
+      loaded = null;
+    }
+    remember(p, loaded);
+  }
 }
 
 interface Entry {

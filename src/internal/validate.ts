@@ -144,8 +144,18 @@ export function functionOption<F extends (...args: never[]) => unknown>(name: st
 }
 
 /** Validates that an options bag is an object (or undefined, giving `{}`). */
-export function optionsObject<T extends object>(name: string, value: unknown): Partial<T> {
+export function optionsObject<T extends object>(name: string, value: unknown, keys?: readonly string[]): Partial<T> {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidOption('type', name, value, 'an object');
+  if (keys) knownOptions(value, keys);
   return value as Partial<T>;
+}
+
+/**
+ * optionNames lists every option of T, for optionsObject's check of unknown
+ * names: the object must name each option once (one left out, or one T does
+ * not have, does not compile), so the list follows the interface.
+ */
+export function optionNames<T extends object>(names: { [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.keys(names);
 }

@@ -26,12 +26,15 @@
  */
 import * as inspector from 'node:inspector';
 import { Profile } from 'pprof-format';
-import { booleanOption, numberOption, optionsObject } from '../internal/validate.js';
+import { booleanOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
 import { runCapture, throwIfAborted } from './errors.js';
 import { secondsOption, signalOption } from './options.js';
 import { ProfileBuilder, apportion, frameOf, type RawFrame } from './pprof.js';
+import { preloadSourceMaps } from '../internal/source-map.js';
 import { InspectorSession } from './session.js';
 import type { V8CpuProfile, V8CpuProfileNode } from './v8-types.js';
+const BLOCK_PROFILE_OPTIONS_NAMES = optionNames<BlockProfileOptions>({ thresholdMs: true, mapSources: true });
+const PROFILE_BLOCK_OPTIONS_NAMES = optionNames<ProfileBlockOptions>({ seconds: true, signal: true, thresholdMs: true, mapSources: true });
 
 /** Default stall threshold, ms (Go has no default block rate; 50 ms is a visible hiccup for a server). */
 export const DEFAULT_BLOCK_THRESHOLD_MS = 50;
@@ -420,7 +423,7 @@ export function stallsToPprof(
  * and code ERR_MEMSTATS_INSPECTOR_UNAVAILABLE without an inspector.
  */
 export function startBlockProfile(options?: BlockProfileOptions): BlockProfileHandle {
-  const o = optionsObject<BlockProfileOptions>('options', options);
+  const o = optionsObject<BlockProfileOptions>('options', options, BLOCK_PROFILE_OPTIONS_NAMES);
   const thresholdMs = numberOption('thresholdMs', o.thresholdMs, DEFAULT_BLOCK_THRESHOLD_MS, { min: 1, max: 60_000 });
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   if (!monitor) monitor = new StallMonitor();
@@ -447,6 +450,7 @@ export function startBlockProfile(options?: BlockProfileOptions): BlockProfileHa
           }
           const comments = [`threshold ${thresholdMs} ms`];
           if (sub.dropped > 0) comments.push(`${sub.dropped} stalls not kept (more than ${MAX_STALLS})`);
+          if (mapSources) await preloadSourceMaps(sub.stalls.flatMap((st) => st.stacks.flatMap((k) => k.frames.map((f) => f.url))));
           return stallsToPprof(sub.stalls, {
             mapSources,
             timeNanos: BigInt(startedMs) * 1_000_000n,
@@ -468,7 +472,7 @@ export function startBlockProfile(options?: BlockProfileOptions): BlockProfileHa
  * `signal` aborts (nothing is kept).
  */
 export async function profileBlock(options?: ProfileBlockOptions): Promise<Profile> {
-  const o = optionsObject<ProfileBlockOptions>('options', options);
+  const o = optionsObject<ProfileBlockOptions>('options', options, PROFILE_BLOCK_OPTIONS_NAMES);
   const seconds = secondsOption(o.seconds, DEFAULT_BLOCK_SECONDS);
   const signal = signalOption(o.signal);
   throwIfAborted(signal);

@@ -7,13 +7,17 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Profile } from 'pprof-format';
-import { mapLocation } from '../internal/source-map.js';
-import { booleanOption, invalidOption, optionsObject } from '../internal/validate.js';
+import { mapLocation, preloadSourceMaps } from '../internal/source-map.js';
+import { booleanOption, invalidOption, optionsObject, optionNames } from '../internal/validate.js';
 import { inUseError, runCapture, throwIfAborted } from './errors.js';
 import { intOption, secondsOption, signalOption } from './options.js';
 import { ProfileBuilder, apportion, frameOf } from './pprof.js';
 import { InspectorSession } from './session.js';
 import type { V8CpuProfile, V8CpuProfileNode } from './v8-types.js';
+const START_CPU_PROFILE_OPTIONS_NAMES = optionNames<StartCpuProfileOptions>({ intervalUs: true, mapSources: true });
+const CPU_PROFILE_OPTIONS_NAMES = optionNames<CpuProfileOptions>({ seconds: true, signal: true, intervalUs: true, mapSources: true });
+const CPU_PROFILE_TO_PPROF_OPTIONS_NAMES = optionNames<CpuProfileToPprofOptions>({ intervalUs: true, mapSources: true, timeNanos: true });
+const TO_CPUPROFILE_OPTIONS_NAMES = optionNames<ToCpuprofileOptions>({ mapSources: true });
 
 /** Default sampling interval: 10,000 µs, i.e. 100 Hz like Go's CPU profiler. */
 export const DEFAULT_CPU_INTERVAL_US = 10_000;
@@ -83,7 +87,7 @@ export function isCpuProfiling(): boolean {
  * ERR_MEMSTATS_INSPECTOR_UNAVAILABLE without an inspector.
  */
 export function startCpuProfile(options?: StartCpuProfileOptions): CpuProfileHandle {
-  const o = optionsObject<StartCpuProfileOptions>('options', options);
+  const o = optionsObject<StartCpuProfileOptions>('options', options, START_CPU_PROFILE_OPTIONS_NAMES);
   const intervalUs = intOption('intervalUs', o.intervalUs, DEFAULT_CPU_INTERVAL_US, 50, 1_000_000);
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   if (cpuInUse) throw inUseError('cpu profiling already in use');
@@ -109,6 +113,7 @@ export function startCpuProfile(options?: StartCpuProfileOptions): CpuProfileHan
         stopping = (async () => {
           try {
             const { profile } = session.postSync<{ profile: V8CpuProfile }>('Profiler.stop');
+            if (mapSources) await preloadSourceMaps(profile.nodes.map((n) => n.callFrame.url));
             const pprof = cpuProfileToPprof(profile, { intervalUs, mapSources, timeNanos });
             rawProfiles.set(pprof, profile);
             return pprof;
@@ -131,7 +136,7 @@ export function startCpuProfile(options?: StartCpuProfileOptions): CpuProfileHan
  * profiler is stopped, nothing is kept).
  */
 export async function profileCpu(options?: CpuProfileOptions): Promise<Profile> {
-  const o = optionsObject<CpuProfileOptions>('options', options);
+  const o = optionsObject<CpuProfileOptions>('options', options, CPU_PROFILE_OPTIONS_NAMES);
   const seconds = secondsOption(o.seconds, DEFAULT_CPU_SECONDS);
   const signal = signalOption(o.signal);
   throwIfAborted(signal);
@@ -165,7 +170,7 @@ export function cpuProfileToPprof(profile: V8CpuProfile, options?: CpuProfileToP
   if (!isV8CpuProfile(profile)) {
     throw invalidOption('type', 'profile', profile, 'a V8 CPU profile ({ nodes, startTime, endTime, samples, timeDeltas })');
   }
-  const o = optionsObject<CpuProfileToPprofOptions>('options', options);
+  const o = optionsObject<CpuProfileToPprofOptions>('options', options, CPU_PROFILE_TO_PPROF_OPTIONS_NAMES);
   const samples = Array.isArray(profile.samples) ? profile.samples : [];
   const deltas = Array.isArray(profile.timeDeltas) ? profile.timeDeltas : [];
   const intervalUs = o.intervalUs === undefined ? median(deltas) : intOption('intervalUs', o.intervalUs, DEFAULT_CPU_INTERVAL_US, 1, 60_000_000);
@@ -259,11 +264,16 @@ export function cpuProfileToPprof(profile: V8CpuProfile, options?: CpuProfileToP
       // V8 keeps line ticks per node, not per sample: split the node's samples
       // and time across its lines in proportion.
       const weights = ticks.map((t) => t.ticks);
+      const tickTotal = weights.reduce((a, c) => a + c, 0);
+      // Samples V8 gave no line (its line ticks can add up to less than the hit count, e.g. a thread
+      // blocked in a native call) stay on the function itself rather than on the lines that have ticks.
+      if (tickTotal < n) weights.push(n - tickTotal);
       const counts = apportion(n, weights);
       const total = weights.reduce((a, c) => a + c, 0);
-      ticks.forEach((t, i) => {
-        const w = (wallNs * t.ticks) / total;
-        b.addSample([b.location(frame, t.line, 0), ...callers], [counts[i], w, idle ? 0 : w]);
+      weights.forEach((wt, i) => {
+        const w = (wallNs * wt) / total;
+        const loc = i < ticks.length ? b.location(frame, ticks[i]!.line, 0) : b.location(frame);
+        b.addSample([loc, ...callers], [counts[i]!, w, idle ? 0 : w]);
       });
     } else {
       const leaf = frame.url ? b.location(frame) : b.syntheticLocation(frame.name);
@@ -283,7 +293,7 @@ export function cpuProfileToPprof(profile: V8CpuProfile, options?: CpuProfileToP
  * Throws a TypeError (code ERR_MEMSTATS_INVALID_OPTION) for other input.
  */
 export function toCpuprofile(profile: Profile | V8CpuProfile, options?: ToCpuprofileOptions): V8CpuProfile {
-  const o = optionsObject<ToCpuprofileOptions>('options', options);
+  const o = optionsObject<ToCpuprofileOptions>('options', options, TO_CPUPROFILE_OPTIONS_NAMES);
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   let raw: V8CpuProfile;
   if (profile instanceof Profile) raw = rawProfiles.get(profile) ?? fromPprof(profile);

@@ -21,10 +21,11 @@ import { stat } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { resolve } from 'node:path';
 import v8 from 'node:v8';
-import { numberOption, optionsObject, stateError, type CodedError } from '../internal/validate.js';
+import { numberOption, optionsObject, stateError, type CodedError, optionNames } from '../internal/validate.js';
 import { commit, discard, reserveTemp } from '../internal/atomic-file.js';
 import { ERR_INSUFFICIENT_MEMORY, abortError, inUseError, throwIfAborted } from './errors.js';
 import { pathOption, signalOption } from './options.js';
+const HEAP_SNAPSHOT_OPTIONS_NAMES = optionNames<HeapSnapshotOptions>({ signal: true, headroomFactor: true });
 
 /** Default headroom factor: a snapshot is assumed to need 16 × the heap in use (measured 0.9×–27×, see the module doc). */
 export const DEFAULT_HEADROOM_FACTOR = 16;
@@ -180,7 +181,7 @@ export async function writeHeapSnapshot(path?: string | HeapSnapshotOptions, opt
     options = path;
     path = undefined;
   }
-  const o = optionsObject<HeapSnapshotOptions>('options', options);
+  const o = optionsObject<HeapSnapshotOptions>('options', options, HEAP_SNAPSHOT_OPTIONS_NAMES);
   const signal = signalOption(o.signal);
   const factor = numberOption('headroomFactor', o.headroomFactor, DEFAULT_HEADROOM_FACTOR, { min: 0, max: 1_000_000 });
   const target = path === undefined ? nextHeapSnapshotPath() : pathOption(path as unknown);

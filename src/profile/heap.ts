@@ -12,12 +12,16 @@
  * samples) instead of Go's `inuse_objects`, rather than a made-up figure.
  */
 import { Profile } from 'pprof-format';
-import { booleanOption, invalidOption, optionsObject, stateError } from '../internal/validate.js';
+import { booleanOption, invalidOption, optionsObject, stateError, optionNames } from '../internal/validate.js';
 import { inUseError, sleep, throwIfAborted } from './errors.js';
 import { intOption, secondsOption, signalOption } from './options.js';
 import { ProfileBuilder, frameOf } from './pprof.js';
+import { preloadSourceMaps } from '../internal/source-map.js';
 import { InspectorSession } from './session.js';
 import type { V8SamplingHeapProfile, V8SamplingHeapProfileNode } from './v8-types.js';
+const HEAP_SAMPLING_OPTIONS_NAMES = optionNames<HeapSamplingOptions>({ intervalBytes: true, includeCollected: true });
+const HEAP_PROFILE_OPTIONS_NAMES = optionNames<HeapProfileOptions>({ gc: true, seconds: true, signal: true, mapSources: true, keepAlive: true, intervalBytes: true, includeCollected: true });
+const HEAP_PROFILE_TO_PPROF_OPTIONS_NAMES = optionNames<HeapProfileToPprofOptions>({ intervalBytes: true, includeCollected: true, mapSources: true, minOrdinal: true, timeNanos: true, durationNanos: true });
 
 /** Default sampling interval: 512 KiB, Go's MemProfileRate and V8's own default. */
 export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
@@ -94,7 +98,7 @@ export function heapSamplingState(): { intervalBytes: number; includeCollected: 
  * ERR_MEMSTATS_INVALID_OPTION) for bad options.
  */
 export function startHeapSampling(options?: HeapSamplingOptions): void {
-  const o = optionsObject<HeapSamplingOptions>('options', options);
+  const o = optionsObject<HeapSamplingOptions>('options', options, HEAP_SAMPLING_OPTIONS_NAMES);
   const intervalBytes = intOption('intervalBytes', o.intervalBytes, DEFAULT_HEAP_INTERVAL_BYTES, 1, 2 ** 30);
   const includeCollected = booleanOption('includeCollected', o.includeCollected, false);
   if (sampling) {
@@ -143,6 +147,24 @@ export function stopHeapSampling(): void {
   s.session.close();
 }
 
+/** The ordinal of the last sample of a profile (0 when none). */
+function lastOrdinal(p: V8SamplingHeapProfile): number {
+  let max = 0;
+  for (const x of p.samples ?? []) if (x.ordinal > max) max = x.ordinal;
+  return max;
+}
+
+/** The scripts of a sampling heap profile's call tree. */
+function scriptsOf(head: V8SamplingHeapProfileNode): Set<string> {
+  const out = new Set<string>();
+  const stack = [head];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (n.callFrame.url) out.add(n.callFrame.url);
+    for (const c of n.children ?? []) stack.push(c);
+  }
+  return out;
+}
+
 function readProfile(s: SamplingState): V8SamplingHeapProfile {
   try {
     return s.session.postSync<{ profile: V8SamplingHeapProfile }>('HeapProfiler.getSamplingProfile').profile;
@@ -169,7 +191,7 @@ function readProfile(s: SamplingState): V8SamplingHeapProfile {
  * code ERR_MEMSTATS_PROFILE_STOPPED when sampling is stopped meanwhile.
  */
 export async function profileHeap(options?: HeapProfileOptions): Promise<Profile> {
-  const o = optionsObject<HeapProfileOptions>('options', options);
+  const o = optionsObject<HeapProfileOptions>('options', options, HEAP_PROFILE_OPTIONS_NAMES);
   const gc = booleanOption('gc', o.gc, false);
   const seconds = o.seconds === undefined ? undefined : secondsOption(o.seconds, 0);
   const signal = signalOption(o.signal);
@@ -193,8 +215,8 @@ export async function profileHeap(options?: HeapProfileOptions): Promise<Profile
   let minOrdinal = 0;
   let fromMs = s.startedAtMs;
   if (seconds !== undefined) {
-    const before = readProfile(s);
-    for (const x of before.samples ?? []) if (x.ordinal > minOrdinal) minOrdinal = x.ordinal;
+    // Only the number is kept over the wait: the profile read for it, kept alive, would show in the window.
+    minOrdinal = lastOrdinal(readProfile(s));
     fromMs = Date.now();
     await sleep(seconds * 1000, signal, keepAlive);
   }
@@ -206,6 +228,7 @@ export async function profileHeap(options?: HeapProfileOptions): Promise<Profile
   if (sampling !== s) throw stateError('ERR_MEMSTATS_PROFILE_STOPPED', 'memstats: heap sampling was stopped during the capture');
   const raw = readProfile(s);
   const now = Date.now();
+  if (mapSources) await preloadSourceMaps(scriptsOf(raw.head));
   return heapProfileToPprof(raw, {
     intervalBytes: s.intervalBytes,
     includeCollected: s.includeCollected,
@@ -230,7 +253,7 @@ export function heapProfileToPprof(profile: V8SamplingHeapProfile, options?: Hea
   if (!p || typeof p !== 'object' || !p.head || typeof p.head !== 'object' || !p.head.callFrame) {
     throw invalidOption('type', 'profile', profile, 'a V8 sampling heap profile ({ head, samples })');
   }
-  const o = optionsObject<HeapProfileToPprofOptions>('options', options);
+  const o = optionsObject<HeapProfileToPprofOptions>('options', options, HEAP_PROFILE_TO_PPROF_OPTIONS_NAMES);
   const intervalBytes = intOption('intervalBytes', o.intervalBytes, DEFAULT_HEAP_INTERVAL_BYTES, 1, 2 ** 30);
   const includeCollected = booleanOption('includeCollected', o.includeCollected, false);
   const mapSources = booleanOption('mapSources', o.mapSources, true);

@@ -138,7 +138,9 @@ export class ProfileBuilder {
   }
 
   #locationId(functionId: number, line: number, column: number): number {
-    const key = `${functionId}:${line}:${column}`;
+    // One location per line of a function (the column of the first position seen): a line reached as a
+    // leaf (line ticks, no column) and as a caller (with its column) is one line for pprof.
+    const key = `${functionId}:${line}`;
     let id = this.#locIds.get(key);
     if (id === undefined) {
       id = this.#locations.length + 1;

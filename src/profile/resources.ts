@@ -21,9 +21,12 @@
 import { createHook, type AsyncHook } from 'node:async_hooks';
 import { Profile } from 'pprof-format';
 import { mapLocation } from '../internal/source-map.js';
-import { booleanOption, enumOption, optionsObject } from '../internal/validate.js';
+import { booleanOption, enumOption, invalidOption, optionsObject, optionNames } from '../internal/validate.js';
 import { intOption } from './options.js';
 import { ProfileBuilder, displayPath, type RawFrame } from './pprof.js';
+const RESOURCE_TRACKING_OPTIONS_NAMES = optionNames<ResourceTrackingOptions>({ stackDepth: true });
+const RESOURCE_PROFILE_OPTIONS_NAMES = optionNames<ResourceProfileOptions>({ mapSources: true });
+const FORMAT_RESOURCES_OPTIONS_NAMES = optionNames<FormatResourcesOptions>({ debug: true, mapSources: true });
 
 /** Options of startResourceTracking. */
 export interface ResourceTrackingOptions {
@@ -166,7 +169,7 @@ function init(asyncId: number, type: string, _trigger: number, resource: object)
  * RangeError/TypeError (code ERR_MEMSTATS_INVALID_OPTION) for bad options.
  */
 export function startResourceTracking(options?: ResourceTrackingOptions): void {
-  const o = optionsObject<ResourceTrackingOptions>('options', options);
+  const o = optionsObject<ResourceTrackingOptions>('options', options, RESOURCE_TRACKING_OPTIONS_NAMES);
   stackDepth = o.stackDepth === undefined ? null : intOption('stackDepth', o.stackDepth, 10, 1, 100);
   if (hook) return;
   hook = createHook({ init });
@@ -285,7 +288,7 @@ function snapshot(mapSources: boolean): Snapshot {
  * (one `process.getActiveResourcesInfo()`).
  */
 export function listResources(options?: ResourceProfileOptions): ResourceGroup[] {
-  const o = optionsObject<ResourceProfileOptions>('options', options);
+  const o = optionsObject<ResourceProfileOptions>('options', options, RESOURCE_PROFILE_OPTIONS_NAMES);
   return snapshot(booleanOption('mapSources', o.mapSources, true)).groups;
 }
 
@@ -302,8 +305,9 @@ function frameText(f: ResourceFrame): string {
  * for bad options.
  */
 export function formatResources(options?: FormatResourcesOptions): string {
-  const o = optionsObject<FormatResourcesOptions>('options', options);
-  const debug = Number(enumOption('debug', o.debug === undefined ? undefined : String(o.debug), ['1', '2'] as const, '1'));
+  const o = optionsObject<FormatResourcesOptions>('options', options, FORMAT_RESOURCES_OPTIONS_NAMES);
+  if (o.debug !== undefined && o.debug !== 1 && o.debug !== 2) throw invalidOption(typeof o.debug === 'number' ? 'range' : 'type', 'debug', o.debug, '1 or 2');
+  const debug = o.debug ?? 1;
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   const snap = snapshot(mapSources);
   const lines: string[] = [];
@@ -355,7 +359,7 @@ export function resourcesProfileBuilder(comments?: string[]): ProfileBuilder {
  * `go tool pprof -top` or `-traces`.
  */
 export async function profileResources(options?: ResourceProfileOptions): Promise<Profile> {
-  const o = optionsObject<ResourceProfileOptions>('options', options);
+  const o = optionsObject<ResourceProfileOptions>('options', options, RESOURCE_PROFILE_OPTIONS_NAMES);
   const mapSources = booleanOption('mapSources', o.mapSources, true);
   const snap = snapshot(mapSources);
   const b = resourcesProfileBuilder();

@@ -131,3 +131,43 @@ suite('CPU profile in process', () => {
     assert.throws(() => cpuProfileToPprof({} as never), { code: 'ERR_MEMSTATS_INVALID_OPTION' });
   });
 });
+
+test('samples V8 gave no line stay on the function; a line seen as leaf and as caller is one location', () => {
+  // work() (line 2) calls spin() (line 5): V8 gives spin 10 samples but line ticks for only 6 of them
+  // (the rest, e.g. time blocked in a native call, have no line), and work 4 samples of its own on line 2.
+  const cf = (name: string, line: number) => ({ functionName: name, scriptId: '1', url: 'file:///nowhere/app.js', lineNumber: line - 1, columnNumber: 0 });
+  const profile: V8CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [2] },
+      { id: 2, callFrame: cf('work', 2), hitCount: 4, children: [3], positionTicks: [{ line: 2, ticks: 4 }] },
+      { id: 3, callFrame: cf('spin', 5), hitCount: 10, positionTicks: [{ line: 7, ticks: 6 }] },
+    ],
+    startTime: 0,
+    endTime: 140_000,
+    samples: [...Array(4).fill(2), ...Array(10).fill(3)],
+    timeDeltas: Array(14).fill(10_000),
+  };
+  const p = cpuProfileToPprof(profile, { intervalUs: 10_000, mapSources: false });
+  const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+  const where = (locId: number | bigint) => {
+    const loc = p.location.find((l) => Number(l.id) === Number(locId))!;
+    const fn = p.function.find((f) => Number(f.id) === Number(loc.line[0]!.functionId))!;
+    return `${str(fn.name)}:${loc.line[0]!.line}`;
+  };
+  const bySite = new Map<string, number>();
+  for (const s of p.sample) {
+    const k = s.locationId.map(where).join(' < ');
+    bySite.set(k, (bySite.get(k) ?? 0) + Number(s.value[0]));
+  }
+  assert.deepEqual(Object.fromEntries(bySite), { 'work:2': 4, 'spin:7 < work:2': 6, 'spin:5 < work:2': 4 });
+  const workLocations = p.location.filter((l) => where(l.id) === 'work:2');
+  assert.equal(workLocations.length, 1, 'work:2 as leaf and as caller is one location');
+});
+
+test('a misspelt option is a TypeError naming the option meant, not a silent 30 s profile', async () => {
+  await assert.rejects(profileCpu({ second: 0.1 } as never), (err: NodeJS.ErrnoException) => {
+    assert.equal(err.code, 'ERR_MEMSTATS_INVALID_OPTION');
+    assert.match(err.message, /unknown option "second" \(did you mean "seconds"\?\)/);
+    return err instanceof TypeError;
+  });
+});

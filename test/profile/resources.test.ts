@@ -55,6 +55,8 @@ test('the dump shows N intervals created in makeTimers while N are live', needTo
     const two = formatResources({ debug: 2 });
     assert.equal(two.split('\n').filter((l) => /^Timeout \d+ \[[\d.]+ s\]:$/.test(l)).length >= 4, true, two);
     assert.match(two, /^makeTimers\(\)\n\t.*resources-timers\.ts:\d+:\d+$/m);
+    assert.throws(() => formatResources({ debug: '1' } as never), (e: Error) => e instanceof TypeError && /"debug" must be 1 or 2; received "1"/.test(e.message));
+    assert.throws(() => formatResources({ debug: 3 } as never), (e: Error) => e instanceof RangeError && /received 3$/.test(e.message));
   } finally {
     timers.forEach((t) => clearInterval(t));
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { clearSourceMapCache, mapLocation } from '../../src/internal/source-map.js';
+import { clearSourceMapCache, mapLocation, preloadSourceMaps } from '../../src/internal/source-map.js';
 
 const compiled = fileURLToPath(new URL('../fixtures/profile/resources-timers.js', import.meta.url));
 const original = fileURLToPath(new URL('../../../test/fixtures/profile/resources-timers.ts', import.meta.url));
@@ -80,4 +80,23 @@ test('results are cached, including "no map"; clearSourceMapCache forgets them',
   assert.equal(mapLocation(file, js.line, js.column), null, 'negative result cached');
   clearSourceMapCache();
   assert.equal(mapLocation(file, js.line, js.column)?.file, original);
+});
+
+test('preloadSourceMaps reads maps without blocking, and the lookups after it find them cached', async () => {
+  clearSourceMapCache();
+  const js = lineOf(compiled, 'setInterval(');
+  const expected = mapLocation(compiled, js.line, js.column);
+  assert.ok(expected, 'the fixture maps');
+  clearSourceMapCache();
+  await preloadSourceMaps([pathToFileURL(compiled).href, 'node:internal/timers', '', join(dir, 'missing.js')]);
+  // The compiled file is gone now: only the preloaded map can answer.
+  const copy = `${compiled}.bak`;
+  writeFileSync(copy, readFileSync(compiled));
+  rmSync(compiled);
+  try {
+    assert.deepEqual(mapLocation(compiled, js.line, js.column), expected);
+  } finally {
+    writeFileSync(compiled, readFileSync(copy));
+    rmSync(copy);
+  }
 });
