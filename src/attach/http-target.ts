@@ -21,7 +21,7 @@ import type { DashboardConfig, Frame } from '../dashboard/wire.js';
 import { abortError } from '../profile/errors.js';
 import { AttachError } from './errors.js';
 import { httpRequest, type HttpAnswer } from './http-request.js';
-import { allListeningSockets, socketOwner } from './proc.js';
+import { allListeningSockets, checkProcess, isValidPid, socketOwner } from './proc.js';
 import type { SnapshotProgress } from './remote-backend.js';
 
 /** What the server answered for a profile: the body and the file name it suggested. */
@@ -115,6 +115,17 @@ class SseParser {
   }
 }
 
+/** Whether `pid` is a process of this machine this user may signal. */
+function runsHere(pid: number): boolean {
+  if (!isValidPid(pid)) return false;
+  try {
+    checkProcess(pid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A debug server reached over HTTP. */
 export class HttpTarget {
   readonly base: URL;
@@ -174,6 +185,7 @@ export class HttpTarget {
   /**
    * pid returns the pid of the process serving the URL when it listens on
    * this machine's loopback (found from its listening socket), else null.
+   * That is the server's process, not always the one it serves: see resolvePid.
    */
   pid(): number | null {
     if (this.resolvedPid !== undefined) return this.resolvedPid;
@@ -185,6 +197,26 @@ export class HttpTarget {
       if (s) this.resolvedPid = socketOwner(s.inode);
     }
     return this.resolvedPid;
+  }
+
+  /**
+   * resolvePid returns the pid of the process the URL serves, on this
+   * machine: the server says which (`X-Memstats-Pid` on /debug/vars) — a
+   * `memstats attach` serves another process than its own — when that process
+   * is the server's own or runs here; else the listening socket's owner (pid()).
+   * Null for a server elsewhere. Never rejects.
+   */
+  async resolvePid(signal?: AbortSignal): Promise<number | null> {
+    const owner = this.pid();
+    if (owner === null) return null;
+    try {
+      const r = await httpRequest(this.url('/debug/vars'), { headers: this.headers, timeoutMs: 5000, signal });
+      const said = Number(r.headers['x-memstats-pid']);
+      if (r.status === 200 && Number.isInteger(said) && said > 0 && (said === owner || runsHere(said))) this.resolvedPid = said;
+    } catch {
+      // the server's owner, then
+    }
+    return this.resolvedPid ?? owner;
   }
 
   /** /debug/vars. */
@@ -248,6 +280,7 @@ export class HttpTarget {
     let bytes = 0;
     let durationMs = 0;
     let filename: string | undefined;
+    let notSnapshot: string | undefined;
     const t0 = performance.now();
     o.onProgress?.({ phase: 'snapshot', done: 0, total: 0, bytes: 0 });
     try {
@@ -261,6 +294,11 @@ export class HttpTarget {
           total = Number(headers['content-length'] ?? 0);
           durationMs = Number(headers['x-memstats-duration-ms'] ?? 0);
           filename = filenameOf(headers['content-disposition']);
+          // A memstats server names the file *.heapsnapshot; any other 200 (a web app's page) is not a snapshot.
+          if (st === 200 && !filename?.endsWith('.heapsnapshot')) {
+            notSnapshot = String(headers['content-type'] ?? 'no content type');
+            return false;
+          }
           return st === 200;
         },
         onData: (chunk) => {
@@ -270,6 +308,9 @@ export class HttpTarget {
           return undefined;
         },
       });
+      if (notSnapshot !== undefined) {
+        throw new AttachError('ERR_MEMSTATS_TARGET_HTTP', `${this.label}/debug/pprof/heapsnapshot: the answer is not a heap snapshot (${notSnapshot}): is this a memstats debug server?`);
+      }
       if (r.status !== 200) {
         throw this.statusError(r, '/debug/pprof/heapsnapshot');
       }

@@ -489,7 +489,8 @@ function createRemoteBackend(
             );
           }
         }
-        const fh = await open(file, 'w');
+        // Owner-only when created here: a snapshot holds the target's data.
+        const fh = await open(file, 'w', 0o600);
         let bytes = 0;
         let writing: Promise<unknown> = Promise.resolve();
         let writeError: unknown;
@@ -522,8 +523,11 @@ function createRemoteBackend(
       }
     },
     async heapSnapshot(r): Promise<HeapSnapshotFile> {
-      const file = path.join(os.tmpdir(), `memstats-attach-${pid}-${Date.now()}-${++snapshotSeq}.heapsnapshot`);
+      const file = path.join(os.tmpdir(), `memstats-attach-${pid}-${Date.now()}-${++snapshotSeq}-${randomBytes(4).toString('hex')}.heapsnapshot`);
       try {
+        // Created here, exclusively and owner-only, before anything is written: never through a file or
+        // link someone else put at that name in the shared temporary directory.
+        await (await open(file, 'wx', 0o600)).close();
         const w = await backend.writeHeapSnapshot(file, { signal: r.signal });
         return { path: file, bytes: w.bytes, durationMs: w.durationMs };
       } catch (err) {

@@ -203,8 +203,7 @@ function pidTarget(backend: RemoteBackend): Target {
   };
 }
 
-function urlTarget(http: HttpTarget): Target {
-  const pid = http.pid();
+function urlTarget(http: HttpTarget, pid: number | null): Target {
   const query = (params: Record<string, string | number | undefined>) => {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
@@ -243,6 +242,12 @@ function urlTarget(http: HttpTarget): Target {
       }
       const p = await http.profile(path, seconds, r.signal);
       const text = r.kind === 'goroutine' && (r.debug ?? 0) > 0;
+      // Any web server answers 200 to something: only what a memstats (or Go) server sends is kept.
+      const json = r.kind === 'cpu' && r.format === 'cpuprofile';
+      const looksRight = text ? true : json ? p.body[0] === 0x7b /* { */ : p.body[0] === 0x1f && p.body[1] === 0x8b; // gzip: pprof
+      if (!looksRight) {
+        throw new AttachError('ERR_MEMSTATS_TARGET_HTTP', `${http.label}${path.split('?')[0]}: the answer is not a ${json ? '.cpuprofile' : 'pprof profile'} (${p.contentType || 'no content type'}): is this a memstats debug server?`);
+      }
       return { body: p.body, filename: text ? defaultProfileName(r.kind, pid, r) : p.filename ?? defaultProfileName(r.kind, pid, r), text };
     },
     async writeHeapSnapshot(file, o = {}) {
@@ -268,6 +273,9 @@ function urlTarget(http: HttpTarget): Target {
  * until the first operation). Close the target when done.
  */
 export async function openTarget(spec: TargetSpec, options: OpenTargetOptions = {}): Promise<Target> {
-  if (spec.kind === 'url') return urlTarget(new HttpTarget(spec.url, options.token));
+  if (spec.kind === 'url') {
+    const http = new HttpTarget(spec.url, options.token);
+    return urlTarget(http, await http.resolvePid());
+  }
   return pidTarget(await attachToPid(spec.pid, options));
 }

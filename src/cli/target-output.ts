@@ -27,14 +27,15 @@ export interface ReservedOutput {
   discard(): Promise<void>;
 }
 
-/** reserveOutput reserves `path`; a CommandError names the path and the reason when it is not writable. */
-export async function reserveOutput(path: string): Promise<ReservedOutput> {
+/** reserveOutput reserves `path` (created with `mode` before the umask); a CommandError names the path and the reason when it is not writable. */
+export async function reserveOutput(path: string, mode = 0o666): Promise<ReservedOutput> {
   let r: { final: string; temp: string };
   try {
-    r = await reserveTemp(path, 'output');
+    r = await reserveTemp(path, 'output', mode);
   } catch (err) {
     const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
-    throw new CommandError(`cannot write ${path}: ${cause?.code ?? describeError(err)}`);
+    const why = cause?.code === 'EISDIR' || cause?.code === 'ENOTREG' ? cause.message : (cause?.code ?? describeError(err));
+    throw new CommandError(`cannot write ${path}: ${why}`);
   }
   let committed = false;
   return {

@@ -6,7 +6,7 @@
  * atomic within one filesystem).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstat, open, realpath, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { abortError } from './abort.js';
 import { ERR_INVALID_OPTION, describeValue, type CodedError } from './validate.js';
@@ -31,18 +31,32 @@ export function unwritableError(name: string, path: string, cause: unknown): Cod
 /**
  * reserveTemp creates the (empty) temporary file for `path` right away, so an
  * unwritable directory is reported before a long capture starts. Returns the
- * absolute final path and the temporary path.
+ * absolute final path (a symlink's target) and the temporary path. `mode`:
+ * the new file's permissions before the umask (0o600 for heap snapshots,
+ * which hold the program's data).
  */
-export async function reserveTemp(path: string, optionName = 'path'): Promise<{ final: string; temp: string }> {
-  const final = resolve(path);
-  const temp = tempPathFor(final);
+export async function reserveTemp(path: string, optionName = 'path', mode = 0o666): Promise<{ final: string; temp: string }> {
+  let final = resolve(path);
   try {
-    const fh = await open(temp, 'wx');
+    // A symlink is written through (its target replaced, the link kept); a directory, a FIFO or a
+    // device cannot take a renamed file's place: refused now, not after the capture.
+    let st = await lstat(final).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (st?.isSymbolicLink()) {
+      final = await realpath(final).catch(() => final);
+      st = await lstat(final).catch(() => undefined);
+    }
+    if (st?.isDirectory()) throw Object.assign(new Error(`${final} is a directory`), { code: 'EISDIR' });
+    if (st && !st.isFile()) throw Object.assign(new Error(`${final} is not a regular file (a FIFO, socket or device)`), { code: 'ENOTREG' });
+    const temp = tempPathFor(final);
+    const fh = await open(temp, 'wx', mode);
     await fh.close();
+    return { final, temp };
   } catch (err) {
     throw unwritableError(optionName, path, err);
   }
-  return { final, temp };
 }
 
 /** Removes a temporary file, ignoring "already gone". */

@@ -205,7 +205,8 @@ export async function writeHeapSnapshot(path?: string | HeapSnapshotOptions, opt
         throw err;
       }
     }
-    const { final, temp } = await reserveTemp(target, 'path');
+    // Owner-only: a snapshot holds whatever the program holds (tokens, keys, user data).
+    const { final, temp } = await reserveTemp(target, 'path', 0o600);
     if (signal?.aborted) {
       await discard(temp);
       throw abortError(signal);

@@ -10,7 +10,8 @@ async function vars(ctx: RouteContext): Promise<void> {
   const v = await ctx.backend.readVars();
   // Go's layout: one variable per line, each value compact.
   const lines = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${JSON.stringify(x) ?? 'null'}`);
-  send(ctx.res, 'application/json; charset=utf-8', `{\n${lines.join(',\n')}\n}\n`);
+  // Which process these are: `memstats attach` serves another one than its own (the CLI reads this).
+  send(ctx.res, 'application/json; charset=utf-8', `{\n${lines.join(',\n')}\n}\n`, 200, { 'X-Memstats-Pid': String(ctx.backend.pid) });
 }
 
 async function forceGC(ctx: RouteContext): Promise<void> {

@@ -117,7 +117,7 @@ export function sameProcessCheck(ids: IdSet, s: HeapSnapshot, beforeName: string
     same = frac >= 0.8;
     if (!same) {
       warnings.push(
-        `${beforeName} and ${afterName} look like snapshots of different processes: only ${(frac * 100).toFixed(1)}% of the objects of ${afterName} with old ids match an object of ${beforeName}; groups are compared by totals, and "new" counts are meaningless.`,
+        `${beforeName} and ${afterName} look like snapshots of different processes: only ${(frac * 100).toFixed(1)}% of the objects of ${afterName} with old ids match an object of ${beforeName}; groups are compared by totals, and "new" counts are meaningless. (Two \`memstats snapshot <pid>\` runs are two inspector sessions, and V8 numbers objects afresh in each: take both through one session — the agent's URL, one \`memstats attach\` — or use \`memstats leak\`.)`,
       );
     }
   }

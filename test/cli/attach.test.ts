@@ -54,6 +54,10 @@ test('attach <pid> serves the memstats of a process started with no flags, and c
     const goroutine = await (await fetch(`${info.url}/debug/pprof/goroutine?debug=1`)).text();
     assert.match(goroutine, /@ Timeout/);
     assert.match(target.stderr(), /Debugger attached\./);
+    // The attach URL is served by the CLI's process, but the figures are the target's: so is the pid others read.
+    const viaUrl = await runCli(['stats', info.url, '--json']);
+    assert.equal(viaUrl.code, 0, viaUrl.stderr);
+    assert.equal((JSON.parse(viaUrl.stdout) as { pid: number }).pid, target.pid);
     assert.ok((await inspectorPort(target.pid)) !== null, 'the inspector is open while attached');
   } finally {
     cli.child.kill('SIGINT');

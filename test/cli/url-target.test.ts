@@ -75,6 +75,15 @@ test('top <url> streams the dashboard\'s frames as plain lines', async () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 2);
   assert.match(lines[1], /rss=\d.* gc=\d+ gc\/s=\d/);
+  // The server keeps the frames of that run as its backlog: they are not replayed as if live, nor counted for -n.
+  await new Promise((res) => setTimeout(res, 4000));
+  const t0 = Date.now();
+  const later = await runCli(['top', url, '-n', '1', '--json']);
+  assert.equal(later.code, 0, later.stderr);
+  const shown = later.stdout.trim().split('\n').map((l) => JSON.parse(l) as { timeMs?: number; t?: number });
+  assert.equal(shown.length, 1);
+  const at = shown[0]!.timeMs ?? shown[0]!.t;
+  assert.ok(typeof at === 'number' && at >= t0 - 1500, `a live frame, not the backlog's (${t0 - (at ?? 0)} ms old)`);
 });
 
 test('snapshot <url> streams the heap snapshot into the file', async () => {
@@ -112,4 +121,27 @@ test('a server that wants a token, and a URL nobody serves: one-line errors, exi
   const nobody = await runCli(['gc', 'http://127.0.0.1:1']);
   assert.equal(nobody.code, 1);
   assert.match(nobody.stderr, /^memstats gc: http:\/\/127\.0\.0\.1:1\/debug\/(vars|gc): connection refused/);
+});
+
+test('a web server that is not a memstats server: profile and snapshot say so and leave no file', async () => {
+  const http = await import('node:http');
+  const web = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end('<!doctype html><title>shop</title>');
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(web.address() as import('node:net').AddressInfo).port}`;
+  try {
+    for (const [args, out] of [
+      [['profile', 'cpu', base, '--seconds', '1', '-o', path.join(dir, 'web.pb.gz')], 'web.pb.gz'],
+      [['snapshot', base, '-o', path.join(dir, 'web.heapsnapshot')], 'web.heapsnapshot'],
+    ] as const) {
+      const r = await runCli([...args]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /is not a (pprof profile|heap snapshot) \(text\/html\): is this a memstats debug server\?\n$/);
+      assert.equal((await import('node:fs')).existsSync(path.join(dir, out)), false, 'no file');
+    }
+  } finally {
+    web.close();
+  }
 });

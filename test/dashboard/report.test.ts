@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -89,6 +89,14 @@ test('a truncated last line is left out with a note; any other bad line fails na
   const empty = join(dir, 'empty.ndjson');
   writeFileSync(empty, '');
   assert.match((await cli(['report', empty])).stderr, /no samples/);
+  const oneBad = join(dir, 'one-bad.ndjson');
+  writeFileSync(oneBad, 'GARBAGE');
+  assert.match((await cli(['report', oneBad])).stderr, /one-bad\.ndjson: line 1 is not a sample/, 'a lone bad line is named, not called an empty recording');
+  const piped = await cli(['report', cut, '-o', '-']);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout, /^<!doctype html>/i, 'the page on stdout');
+  assert.match(piped.stderr, /wrote the page to stdout \(10 samples\)/);
+  assert.equal(existsSync(join(process.cwd(), '-')), false, 'no file named -');
   const missing = await cli(['report', join(dir, 'nope.ndjson')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /cannot read .*nope\.ndjson: no such file/);

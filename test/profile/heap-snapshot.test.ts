@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readMemoryHeadroom, writeHeapSnapshot } from '../../src/profile/index.js';
@@ -26,6 +26,7 @@ test('the snapshot parses as JSON with the snapshot.meta DevTools reads', async 
   assert.equal(snap.edges.length, snap.snapshot.edge_count * meta.edge_fields.length);
   assert.ok(Array.isArray(snap.strings));
   assert.deepEqual(readdirSync(dir), ['a.heapsnapshot'], 'no temporary file left');
+  assert.equal(statSync(path).mode & 0o077, 0, 'owner-only: a snapshot holds the program\'s data');
 });
 
 test('default name heap-<pid>-<n>.heapsnapshot in the current directory, numbered', async () => {

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -57,4 +58,25 @@ test('unwritable paths and aborts leave no file', async () => {
   await assert.rejects(writeProfile(sample(), path, { signal: ac.signal }), { name: 'AbortError' });
   assert.equal(existsSync(path), false);
   assert.deepEqual(readdirSync(dir).filter((f) => f !== 'block.pb.gz'), []);
+});
+
+test('a symlink is written through (the link kept); a directory or a FIFO is refused before anything is written', async () => {
+  const real = join(dir, 'real.pb.gz');
+  writeFileSync(real, 'old');
+  const link = join(dir, 'link.pb.gz');
+  symlinkSync(real, link);
+  const r = await writeProfile(sample(), link);
+  assert.equal(r.path, real);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.equal(gunzipSync(readFileSync(real)).length > 0, true, 'its target holds the profile');
+  await assert.rejects(writeProfile(sample(), dir), { code: 'ERR_MEMSTATS_INVALID_OPTION', message: /is a directory/ });
+  const fifo = join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status === 0) {
+    await assert.rejects(writeProfile(sample(), fifo), { code: 'ERR_MEMSTATS_INVALID_OPTION', message: /not a regular file/ });
+    assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is left as it was');
+    rmSync(fifo);
+  }
+  rmSync(link);
+  rmSync(real);
+  assert.deepEqual(readdirSync(dir).filter((f) => f !== 'block.pb.gz'), [], 'no temporary file left');
 });

@@ -27,7 +27,7 @@ each with the numbers that show it and what to do next. The findings are
 also printed, one line each.
 
 Options:
-  -o, --out file.html   where to write (default: the recording's name with
+  -o, --out file.html   where to write, - for stdout (default: the recording's name with
                         .html, next to it)
   -h, --help            this text
 
@@ -58,8 +58,10 @@ export const reportCommand: Command = {
     if (positionals.length > 1) throw new UsageError(`one recording at a time; received ${positionals.length}`);
     if (values.out === '') throw new UsageError('--out needs a file name');
     const recording = positionals[0];
+    // `-o -`: the page on stdout (the findings then go to stderr), as `profile -o -` does.
+    const toStdout = values.out === '-';
     const out = resolve(values.out ?? defaultReportPath(recording));
-    if (out === resolve(recording)) throw new UsageError(`--out ${values.out} is the recording itself; choose another file`);
+    if (!toStdout && out === resolve(recording)) throw new UsageError(`--out ${values.out} is the recording itself; choose another file`);
 
     let contents;
     try {
@@ -69,15 +71,21 @@ export const reportCommand: Command = {
       const e = err as NodeJS.ErrnoException;
       throw new CommandError(`cannot read ${recording}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'a directory, not a recording' : e.message}`);
     }
-    if (contents.samples.length === 0) throw new CommandError(`${recording}: no samples (an empty recording)`);
+    if (contents.samples.length === 0) {
+      throw new CommandError(
+        contents.truncatedLine > 0 ? `${recording}: line ${contents.truncatedLine} is not a sample (not a JSON line of a memstats recording)` : `${recording}: no samples (an empty recording)`,
+      );
+    }
     const note = contents.truncatedLine > 0 ? `The last line (${contents.truncatedLine}) was incomplete — the process likely stopped mid-write — and was left out.` : undefined;
     if (note) io.stderr.write(`memstats report: ${recording}: ${note}\n`);
 
     const { html, findings } = renderReport(contents.samples, { source: basename(recording), ...(note ? { note } : {}) });
-    await writeOutput(out, html);
-    if (findings.length === 0) io.stdout.write('nothing stands out: no GC overhead, stall, heap growth or memory outside the heap above the thresholds\n');
-    for (const f of findings) io.stdout.write(`${f.severity}: ${f.title}\n`);
-    io.stdout.write(`wrote ${out} (${contents.samples.length} samples)\n`);
+    const say = toStdout ? io.stderr : io.stdout;
+    if (toStdout) io.stdout.write(html);
+    else await writeOutput(out, html);
+    if (findings.length === 0) say.write('nothing stands out: no GC overhead, stall, heap growth or memory outside the heap above the thresholds\n');
+    for (const f of findings) say.write(`${f.severity}: ${f.title}\n`);
+    say.write(`wrote ${toStdout ? 'the page to stdout' : out} (${contents.samples.length} samples)\n`);
     return 0;
   },
 };

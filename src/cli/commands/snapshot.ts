@@ -47,7 +47,7 @@ export async function takeSnapshot(
   path: string,
   o: { signal: AbortSignal; progress: Progress },
 ): Promise<{ file: string; bytes: number; durationMs: number }> {
-  const out = await reserveOutput(path);
+  const out = await reserveOutput(path, 0o600); // owner-only: a snapshot holds the program's data
   const label = `heap snapshot of ${target.label}`;
   const onProgress = (p: SnapshotProgress) => {
     if (p.phase === 'snapshot') {

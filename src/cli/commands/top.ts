@@ -367,16 +367,23 @@ async function runTop(
       io.stdin.on('data', onKey);
       io.stdin.resume();
     }
+    const show = (figures: ReturnType<typeof model.figures>) => {
+      count++;
+      if (o.json) io.stdout.write(JSON.stringify(figures) + '\n');
+      else if (tty) io.stdout.write('\x1b[H\x1b[2J' + renderScreen(figures, o.title, p, columnsOf(io)).join('\n') + '\n');
+      else io.stdout.write(plainLine(figures) + '\n');
+      if (o.iterations > 0 && count >= o.iterations) finish(0);
+    };
+    // A server's stream starts with its backlog (up to minutes of frames, some perhaps from long ago): they
+    // feed the model (rates need the frame before) but are not shown as if live, nor counted for -n.
+    const openedAtMs = Date.now();
     watch({
       onConfig: (c) => model.setConfig(c),
       onFrame: (f) => {
         if (done) return;
         const figures = model.figures(f);
-        count++;
-        if (o.json) io.stdout.write(JSON.stringify(figures) + '\n');
-        else if (tty) io.stdout.write('\x1b[H\x1b[2J' + renderScreen(figures, o.title, p, columnsOf(io)).join('\n') + '\n');
-        else io.stdout.write(plainLine(figures) + '\n');
-        if (o.iterations > 0 && count >= o.iterations) finish(0);
+        if (f.t < openedAtMs - 1500) return;
+        show(figures);
       },
       onEnd: (e) => finish(1, e.message),
     }).then(
