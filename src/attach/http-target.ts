@@ -115,6 +115,18 @@ class SseParser {
   }
 }
 
+/**
+ * mountPrefix returns the path a debug handler is mounted under, from a URL's
+ * path: what comes before its `/debug/…` or `/metrics` part (so the address
+ * the agent prints, `…/debug/pprof/`, and `/ops/debug/pprof/` both work), or
+ * the whole path without its trailing slash; '' for the root.
+ */
+export function mountPrefix(pathname: string): string {
+  const m = /^(.*?)\/(debug(\/|$)|metrics(\/|$))/.exec(pathname);
+  const prefix = m ? m[1]! : pathname;
+  return prefix.replace(/\/+$/, '');
+}
+
 /** Whether `pid` is a process of this machine this user may signal. */
 function runsHere(pid: number): boolean {
   if (!isValidPid(pid)) return false;
@@ -132,19 +144,25 @@ export class HttpTarget {
   private readonly headers: Record<string, string>;
   private resolvedPid: number | null | undefined;
 
-  /** `url`: the server's base URL; `token`: sent as a Bearer token when given. */
-  constructor(url: URL, token?: string) {
+  private readonly signal: AbortSignal | undefined;
+  /** The path the debug handler is mounted under (`/ops` for `app.use('/ops', handler)`), '' at the root. */
+  private readonly prefix: string;
+
+  /** `url`: the server's base URL; `token`: sent as a Bearer token when given; `signal`: aborts every request (Ctrl-C). */
+  constructor(url: URL, token?: string, signal?: AbortSignal) {
     this.base = new URL(url.origin);
+    this.prefix = mountPrefix(url.pathname);
     this.headers = token ? { Authorization: `Bearer ${token}` } : {};
+    this.signal = signal;
   }
 
-  /** The label commands print: the base URL. */
+  /** The label commands print: the base URL (with the path the handler is mounted under, if any). */
   get label(): string {
-    return this.base.origin;
+    return this.base.origin + this.prefix;
   }
 
   private url(pathAndQuery: string): URL {
-    return new URL(pathAndQuery, this.base);
+    return new URL(this.prefix + pathAndQuery, this.base);
   }
 
   private connectError(err: unknown, path: string): AttachError {
@@ -165,7 +183,7 @@ export class HttpTarget {
   private async request(path: string, o: { method?: 'GET' | 'POST'; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<HttpAnswer> {
     let r: HttpAnswer;
     try {
-      r = await httpRequest(this.url(path), { method: o.method, headers: this.headers, timeoutMs: o.timeoutMs ?? 10_000, signal: o.signal });
+      r = await httpRequest(this.url(path), { method: o.method, headers: this.headers, timeoutMs: o.timeoutMs ?? 10_000, signal: o.signal ?? this.signal });
     } catch (err) {
       throw this.connectError(err, path);
     }
@@ -241,19 +259,21 @@ export class HttpTarget {
 
   /** POST /debug/gc, with NumGC from /debug/vars before and after. */
   async gc(): Promise<{ heapUsedBeforeBytes: number; heapUsedAfterBytes: number; durationMs: number; numGCBefore: number | null; numGCAfter: number | null }> {
-    const numGC = async () => {
+    const numGC = async (strict: boolean) => {
       try {
         const n = ((await this.readVars()).memstats as Record<string, unknown>).NumGC;
         return typeof n === 'number' ? n : null;
-      } catch {
+      } catch (err) {
+        // Before the GC, a server that does not answer will not answer the GC either: say so now, not 10 s later.
+        if (strict) throw err;
         return null;
       }
     };
-    const before = await numGC();
+    const before = await numGC(true);
     const r = await this.json<{ heapUsedBeforeBytes: number; heapUsedAfterBytes: number; durationMs: number }>('/debug/gc', { method: 'POST' });
     // The server counts the GC a turn or two of its loop later.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return { ...r, numGCBefore: before, numGCAfter: await numGC() };
+    return { ...r, numGCBefore: before, numGCAfter: await numGC(false) };
   }
 
   /** GETs a profile endpoint and returns the body; waits as long as the capture takes. */

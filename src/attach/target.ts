@@ -274,8 +274,8 @@ function urlTarget(http: HttpTarget, pid: number | null): Target {
  */
 export async function openTarget(spec: TargetSpec, options: OpenTargetOptions = {}): Promise<Target> {
   if (spec.kind === 'url') {
-    const http = new HttpTarget(spec.url, options.token);
-    return urlTarget(http, await http.resolvePid());
+    const http = new HttpTarget(spec.url, options.token, options.signal);
+    return urlTarget(http, await http.resolvePid(options.signal));
   }
   return pidTarget(await attachToPid(spec.pid, options));
 }

@@ -7,7 +7,7 @@
  * for a page made whole in memory (report, demo recycle).
  */
 import { open } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CommandError } from './command.js';
 import { commit, discard, reserveTemp, writeFileAtomic } from '../internal/atomic-file.js';
@@ -27,6 +27,24 @@ export interface ReservedOutput {
   discard(): Promise<void>;
 }
 
+/**
+ * Temporary files reserved and not yet committed or discarded: a second Ctrl-C
+ * leaves at once (process.exit), and removes these synchronously first.
+ */
+export const pendingTemps = new Set<string>();
+
+/** removePendingTemps removes every temporary output still pending (synchronously: called right before exit). */
+export function removePendingTemps(): void {
+  for (const t of pendingTemps) {
+    try {
+      unlinkSync(t);
+    } catch {
+      // gone already
+    }
+  }
+  pendingTemps.clear();
+}
+
 /** reserveOutput reserves `path` (created with `mode` before the umask); a CommandError names the path and the reason when it is not writable. */
 export async function reserveOutput(path: string, mode = 0o666): Promise<ReservedOutput> {
   let r: { final: string; temp: string };
@@ -38,6 +56,7 @@ export async function reserveOutput(path: string, mode = 0o666): Promise<Reserve
     throw new CommandError(`cannot write ${path}: ${why}`);
   }
   let committed = false;
+  pendingTemps.add(r.temp);
   return {
     final: r.final,
     temp: r.temp,
@@ -53,11 +72,14 @@ export async function reserveOutput(path: string, mode = 0o666): Promise<Reserve
       try {
         await commit(r.temp, r.final, 'output');
       } catch (err) {
+        pendingTemps.delete(r.temp);
         throw new CommandError(`cannot write ${path}: ${describeError(err)}`);
       }
+      pendingTemps.delete(r.temp);
       committed = true;
     },
     async discard() {
+      pendingTemps.delete(r.temp);
       if (!committed) await discard(r.temp);
     },
   };

@@ -10,6 +10,7 @@
 import { CommandError, UsageError, intFlag, type CommandIO } from './command.js';
 import { isAttachError } from '../attach/errors.js';
 import { openTarget, parseTargetSpec, type Target, type TargetSpec } from '../attach/target.js';
+import { removePendingTemps } from './target-output.js';
 
 /** The text every command's usage gives about `<target>`. */
 export const TARGET_HELP = `<target> is a pid — attached through its inspector: memstats sends SIGUSR1,
@@ -93,6 +94,7 @@ export async function withTarget<T>(
       if (signalCode !== 0) {
         // A second signal: leave now. The installed agent removes itself when it stops hearing from us.
         note('leaving without detaching; memstats removes itself from the target within 30 s');
+        removePendingTemps(); // no half file left behind, even now
         process.exit(code);
       }
       signalCode = code;

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTargetSpec } from '../../src/attach/target.js';
 import { decodeProcAddress, isNodeExecutable, parseListening, reachableOverLoopback } from '../../src/attach/proc.js';
-import { memStatsFromEndpoints, parsePrometheusText } from '../../src/attach/http-target.js';
+import { memStatsFromEndpoints, mountPrefix, parsePrometheusText } from '../../src/attach/http-target.js';
 import { stallsFromCpuProfile, resourcesTextFrom } from '../../src/attach/remote-profiles.js';
 import { bytesLine, countdownLine, formatSeconds, renderBar, Progress } from '../../src/cli/progress.js';
 import { TopModel, plainLine, renderScreen, truncateVisible } from '../../src/cli/commands/top.js';
@@ -145,4 +145,43 @@ test('stallsFromCpuProfile keeps the samples inside each stall window, with thei
   assert.equal(s.delayNs, 300_000);
   assert.deepEqual(s.stacks.map((x) => [x.frames.map((f) => f.name), x.samples]), [[['spin'], 3]]);
   assert.match(resourcesTextFrom({ Timeout: 2, TCPSocketWrap: 5 }, 1), /^resources profile: total 7\n5 @ TCPSocketWrap\n/);
+});
+
+test('a reserved output not yet committed is removed by removePendingTemps (what a second Ctrl-C runs before exiting)', async () => {
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { reserveOutput, removePendingTemps, pendingTemps } = await import('../../src/cli/target-output.js');
+  const dir = mkdtempSync(join(tmpdir(), 'memstats-pending-'));
+  try {
+    const kept = await reserveOutput(join(dir, 'kept.pb.gz'));
+    await kept.write(Buffer.from('x'));
+    await kept.commit();
+    const half = await reserveOutput(join(dir, 'half.pb.gz'));
+    await half.write(Buffer.from('partial'));
+    assert.equal(pendingTemps.size, 1, 'only the uncommitted one is pending');
+    removePendingTemps();
+    assert.deepEqual(readdirSync(dir), ['kept.pb.gz']);
+    await half.discard();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mountPrefix: the path a debug handler is mounted under, from any URL a user may paste', () => {
+  for (const [path, prefix] of [
+    ['/', ''],
+    ['', ''],
+    ['/debug/pprof/', ''],
+    ['/debug/pprof', ''],
+    ['/metrics', ''],
+    ['/debug/dashboard', ''],
+    ['/ops/debug/pprof/', '/ops'],
+    ['/ops/', '/ops'],
+    ['/ops', '/ops'],
+    ['/a/b/metrics', '/a/b'],
+    ['/debugger/', '/debugger'],
+  ]) {
+    assert.equal(mountPrefix(path!), prefix, path);
+  }
 });
