@@ -97,9 +97,11 @@ interface SseMessage {
 /** Splits a Server-Sent Events byte stream into messages. */
 class SseParser {
   private buf = '';
+  // A character split across two chunks is decoded whole (one series key holds "−").
+  private readonly decoder = new TextDecoder('utf-8');
   constructor(private readonly onMessage: (m: SseMessage) => void) {}
   push(chunk: Buffer): void {
-    this.buf += chunk.toString('utf8');
+    this.buf += this.decoder.decode(chunk, { stream: true });
     let end: number;
     while ((end = this.buf.indexOf('\n\n')) >= 0) {
       const block = this.buf.slice(0, end);

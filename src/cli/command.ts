@@ -64,10 +64,11 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 }
 
 /** Parses a positive integer flag value, or throws UsageError naming the flag. */
-export function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number, short?: string): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}; received ${JSON.stringify(value)}`);
+  const flag = short ? `-${short}/--${name}` : `--${name}`;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be an integer from ${min} to ${max}; received ${JSON.stringify(value)}`);
   const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}; received ${value}`);
+  if (n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}; received ${value}`);
   return n;
 }

@@ -145,3 +145,11 @@ test('a web server that is not a memstats server: profile and snapshot say so an
     web.close();
   }
 });
+
+test('leak --keep that cannot be a directory fails at once, before any snapshot', async () => {
+  const t0 = Date.now();
+  const r = await runCli(['leak', url, '--keep', '/dev/null/snaps']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, 'memstats leak: --keep /dev/null/snaps: cannot make that directory (ENOTDIR)\n');
+  assert.ok(Date.now() - t0 < 10_000, 'no snapshot was taken first');
+});

@@ -5,7 +5,7 @@
  * (snapshot/leak-diff): what was allocated in the middle interval, survived,
  * and grew in both.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CommandError, parseCommandArgs, UsageError, intFlag, type Command } from '../command.js';
@@ -70,6 +70,14 @@ export const leakCommand: Command = {
     const top = intFlag('top', values.top, 20, 0, 100_000);
     if (values.keep === '') throw new UsageError('--keep must be a directory');
     const timeout = timeoutMs(values.timeout);
+    if (values.keep !== undefined) {
+      // Made if missing; a path that cannot be a directory is said now, before attaching or any snapshot.
+      try {
+        await mkdir(values.keep, { recursive: true });
+      } catch (err) {
+        throw new CommandError(`--keep ${values.keep}: cannot make that directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }
     return withTarget('leak', spec, io, { timeoutMs: timeout }, async (target, ctx) => {
       const dir = values.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'memstats-leak-')));
       const progress = new Progress(io.stderr as never, io.env, 0);
@@ -100,6 +108,7 @@ export const leakCommand: Command = {
         }
         io.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : formatLeakDiff(result));
         if (values.keep) io.stderr.write(`memstats leak: snapshots kept in ${dir}\n`);
+        else io.stderr.write('memstats leak: the snapshots named above are deleted now (--keep dir keeps them)\n');
         return 0;
       } finally {
         progress.clear();

@@ -403,7 +403,7 @@ export const topCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { iterations: { type: 'string', short: 'n' }, json: { type: 'boolean' }, ...TARGET_OPTIONS });
     const spec = parseOnlyTarget(positionals);
-    const iterations = intFlag('iterations', values.iterations, 0, 0, 1_000_000);
+    const iterations = intFlag('iterations', values.iterations, 0, 0, 1_000_000, 'n');
     const timeout = timeoutMs(values.timeout);
     return withTarget('top', spec, io, { timeoutMs: timeout }, async (target, ctx) => {
       const title = target.kind === 'pid' ? `pid ${target.pid} (attached)` : `${target.label}${target.pid ? ` (pid ${target.pid})` : ''}`;
