@@ -274,23 +274,32 @@ export function heapProfileToPprof(profile: V8SamplingHeapProfile, options?: Hea
   });
 
   // Walk the allocation tree once (iteratively: deep recursion in user code makes
-  // deep trees), remembering each node's caller stack.
-  const stacks = new Map<number, number[]>();
+  // deep trees), remembering each node's location and parent; a stack is made only
+  // for a node that has samples, by walking up (a copy of the stack at every node
+  // of a 10,000-deep chain took seconds and hundreds of MB).
   const nodes = new Map<number, V8SamplingHeapProfileNode>();
-  const work: Array<[V8SamplingHeapProfileNode, number[]]> = [[p.head, []]];
+  const parentOf = new Map<number, number>();
+  const locOf = new Map<number, number>();
+  const work: Array<[V8SamplingHeapProfileNode, number]> = [[p.head, -1]];
   while (work.length > 0) {
-    const [node, callers] = work.pop()!;
+    const [node, parent] = work.pop()!;
     nodes.set(node.id, node);
+    if (parent >= 0) parentOf.set(node.id, parent);
     const isRoot = node === p.head || node.callFrame.functionName === '(root)';
-    let stack = callers;
     if (!isRoot) {
       const frame = frameOf(node.callFrame);
-      const loc = frame.url ? b.location(frame) : b.syntheticLocation(frame.name);
-      stack = [loc, ...callers];
+      locOf.set(node.id, frame.url ? b.location(frame) : b.syntheticLocation(frame.name));
     }
-    stacks.set(node.id, stack);
-    for (const child of node.children ?? []) work.push([child, stack]);
+    for (const child of node.children ?? []) work.push([child, node.id]);
   }
+  const stackOf = (id: number): number[] => {
+    const out: number[] = [];
+    for (let n: number | undefined = id; n !== undefined; n = parentOf.get(n)) {
+      const loc = locOf.get(n);
+      if (loc !== undefined) out.push(loc);
+    }
+    return out;
+  };
 
   if (Array.isArray(p.samples)) {
     const count = new Map<number, number>();
@@ -301,15 +310,16 @@ export function heapProfileToPprof(profile: V8SamplingHeapProfile, options?: Hea
       bytes.set(s.nodeId, (bytes.get(s.nodeId) ?? 0) + s.size);
     }
     for (const [id, n] of count) {
-      const stack = stacks.get(id);
-      if (!stack || stack.length === 0) continue;
+      const stack = stackOf(id);
+      if (stack.length === 0) continue;
       b.addSample(stack, [n, bytes.get(id) ?? 0]);
     }
   } else {
     // No per-sample list (older producers): selfSize only, no sample counts.
     for (const [id, node] of nodes) {
-      const stack = stacks.get(id);
-      if (node.selfSize > 0 && stack && stack.length > 0) b.addSample(stack, [0, node.selfSize]);
+      if (node.selfSize <= 0) continue;
+      const stack = stackOf(id);
+      if (stack.length > 0) b.addSample(stack, [0, node.selfSize]);
     }
   }
   return b.build();
