@@ -20,11 +20,16 @@ import type { Attributes, BatchObservableResult, Histogram, Meter, Observable } 
 import { getGCTracker, GC_PAUSE_BUCKETS_SECONDS } from '../stats/gc-tracker.js';
 import { getSampler } from '../sampler/sampler.js';
 import { createMetricsReader, type MetricsSnapshot } from './metrics-snapshot.js';
-import { invalidOption, optionsObject, functionOption } from '../internal/validate.js';
+import { invalidOption, optionsObject, functionOption, optionNames } from '../internal/validate.js';
+const OTEL_METRICS_OPTIONS_NAMES = optionNames<OtelMetricsOptions>({ read: true });
 
 /** Options of registerOtelMetrics. */
 export interface OtelMetricsOptions {
-  /** Source of snapshots (default: this process). */
+  /**
+   * Source of snapshots (default: this process). With another source (another
+   * process), `v8js.gc.duration` is not recorded: its cycles come from this
+   * process's GC tracker, which knows nothing of that process.
+   */
   read?: () => MetricsSnapshot;
 }
 
@@ -121,7 +126,7 @@ export function registerOtelMetrics(meter: Meter, options?: OtelMetricsOptions):
   if (!m || typeof m !== 'object' || typeof m.createObservableGauge !== 'function' || typeof m.addBatchObservableCallback !== 'function' || typeof m.createHistogram !== 'function') {
     throw invalidOption('type', 'meter', meter, 'an OpenTelemetry Meter (from @opentelemetry/api metrics.getMeter())');
   }
-  const o = optionsObject<OtelMetricsOptions>('options', options);
+  const o = optionsObject<OtelMetricsOptions>('options', options, OTEL_METRICS_OPTIONS_NAMES);
   let read = functionOption<() => MetricsSnapshot>('read', o.read);
   let reader: ReturnType<typeof createMetricsReader> | undefined;
   if (!read) {
@@ -133,15 +138,20 @@ export function registerOtelMetrics(meter: Meter, options?: OtelMetricsOptions):
 
   const observables: Array<[OtelInstrumentDef, Observable]> = [];
   let gcHistogram: Histogram | undefined;
-  for (const d of OTEL_INSTRUMENTS) {
-    const opts = { description: d.description, unit: d.unit };
-    if (d.kind === 'histogram') {
-      gcHistogram = meter.createHistogram(d.name, { ...opts, advice: { explicitBucketBoundaries: [...GC_PAUSE_BUCKETS_SECONDS] } });
-      continue;
+  try {
+    for (const d of OTEL_INSTRUMENTS) {
+      const opts = { description: d.description, unit: d.unit };
+      if (d.kind === 'histogram') {
+        gcHistogram = meter.createHistogram(d.name, { ...opts, advice: { explicitBucketBoundaries: [...GC_PAUSE_BUCKETS_SECONDS] } });
+        continue;
+      }
+      const inst =
+        d.kind === 'gauge' ? meter.createObservableGauge(d.name, opts) : d.kind === 'counter' ? meter.createObservableCounter(d.name, opts) : meter.createObservableUpDownCounter(d.name, opts);
+      observables.push([d, inst]);
     }
-    const inst =
-      d.kind === 'gauge' ? meter.createObservableGauge(d.name, opts) : d.kind === 'counter' ? meter.createObservableCounter(d.name, opts) : meter.createObservableUpDownCounter(d.name, opts);
-    observables.push([d, inst]);
+  } catch (err) {
+    reader?.close(); // a Meter that throws leaves nothing running
+    throw err;
   }
 
   let active = true;
@@ -163,14 +173,17 @@ export function registerOtelMetrics(meter: Meter, options?: OtelMetricsOptions):
   };
   meter.addBatchObservableCallback(callback, observables.map(([, i]) => i));
 
-  // GC cycles: recorded from the tracker's event ring (1024 cycles) once a second.
-  const tracker = getGCTracker();
-  let lastSeq = tracker.numGC;
-  const unsubscribe = getSampler(1000).subscribe(() => {
-    const events = tracker.eventsSince(lastSeq);
-    lastSeq = tracker.numGC;
-    for (const e of events) gcHistogram?.record(e.pauseNs / 1e9, { 'v8js.gc.type': e.kind });
-  });
+  // GC cycles: recorded from the tracker's event ring (1024 cycles) once a second — of this process only.
+  let unsubscribe = () => {};
+  if (reader) {
+    const tracker = getGCTracker();
+    let lastSeq = tracker.numGC;
+    unsubscribe = getSampler(1000).subscribe(() => {
+      const events = tracker.eventsSince(lastSeq);
+      lastSeq = tracker.numGC;
+      for (const e of events) gcHistogram?.record(e.pauseNs / 1e9, { 'v8js.gc.type': e.kind });
+    });
+  }
 
   return {
     names: OTEL_INSTRUMENTS.map((d) => d.name),

@@ -22,7 +22,8 @@ import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 import { createMetricsReader, type MetricsReader, type MetricsSnapshot } from './metrics-snapshot.js';
 import { PROMETHEUS_METRICS, type PrometheusMetricDef, type PrometheusValue } from './prometheus-metrics.js';
-import { booleanOption, functionOption, invalidOption, optionsObject, stateError } from '../internal/validate.js';
+import { booleanOption, functionOption, invalidOption, optionsObject, stateError, optionNames } from '../internal/validate.js';
+const PROMETHEUS_METRICS_OPTIONS_NAMES = optionNames<PrometheusMetricsOptions>({ registry: true, read: true, compatibleMetrics: true, prefix: true });
 
 /** Options of registerPrometheusMetrics. */
 export interface PrometheusMetricsOptions {
@@ -228,7 +229,7 @@ function loadPromClient(): PromClient {
  * registry throws; unregister() first.
  */
 export function registerPrometheusMetrics(options?: PrometheusMetricsOptions): PrometheusMetrics {
-  const o = optionsObject<PrometheusMetricsOptions>('options', options);
+  const o = optionsObject<PrometheusMetricsOptions>('options', options, PROMETHEUS_METRICS_OPTIONS_NAMES);
   if (o.registry !== undefined) {
     // A registry from another copy of prom-client does too: check its shape, not its class.
     const r = o.registry as unknown as { registerMetric?: unknown; metrics?: unknown; getSingleMetric?: unknown };
@@ -272,7 +273,16 @@ export function registerPrometheusMetrics(options?: PrometheusMetricsOptions): P
   };
 
   let registry: Registry | undefined = o.registry;
-  if (registry) registerIn(registry);
+  if (registry) {
+    try {
+      registerIn(registry);
+    } catch (err) {
+      // Nothing half-started: the reader's event-loop window (and its timer) goes too.
+      reader?.close();
+      reader = undefined;
+      throw err;
+    }
+  }
   const ownRegistry = registry === undefined;
   let registered = true;
 

@@ -11,7 +11,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getSampler } from '../sampler/sampler.js';
 import type { Sample } from '../sampler/sample.js';
-import { invalidOption, numberOption, optionsObject } from '../internal/validate.js';
+import { invalidOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const RECORDING_OPTIONS_NAMES = optionNames<RecordingOptions>({ intervalMs: true });
 
 /** Options of startRecording. */
 export interface RecordingOptions {
@@ -40,7 +41,7 @@ export interface Recording {
  */
 export function startRecording(path: string, options?: RecordingOptions): Recording {
   if (typeof path !== 'string' || path.length === 0) throw invalidOption('type', 'path', path, 'a non-empty string');
-  const o = optionsObject<RecordingOptions>('options', options);
+  const o = optionsObject<RecordingOptions>('options', options, RECORDING_OPTIONS_NAMES);
   const intervalMs = numberOption('intervalMs', o.intervalMs, 1000, { integer: true, min: 10, max: 3_600_000 });
   const file = resolve(path.replaceAll('%p', String(process.pid)));
   let fd: number | undefined = openSync(file, 'a');

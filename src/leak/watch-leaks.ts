@@ -61,12 +61,14 @@ import {
   numberOption,
   optionsObject,
   stringOption,
+  optionNames,
 } from '../internal/validate.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { gc as forceGC } from '../runtime/gc.js';
 import { systemPageSize } from '../stats/system.js';
 import { judgeTrend, type Trend, type TrendPoint } from './trend.js';
 import { captureHeap, type CaptureKind, type CaptureResult } from './capture.js';
+const WATCH_LEAKS_OPTIONS_NAMES = optionNames<WatchLeaksOptions>({ windowMs: true, minSlopeBytesPerMin: true, minConfidence: true, minSamples: true, signals: true, gcIntervalMs: true, capture: true, captureDir: true, captureMinIntervalMs: true, maxCaptures: true, captureDurationMs: true, emitReadings: true, nativeWarmupMs: true });
 
 /** The signals watchLeaks judges. */
 export type LeakKind = 'heap' | 'external' | 'native' | 'detached-contexts';
@@ -290,7 +292,7 @@ export class LeakWatcher extends EventEmitter<LeakWatcherEvents> {
   /** Use watchLeaks(); the constructor validates the options and starts nothing. */
   constructor(options?: WatchLeaksOptions) {
     super();
-    const o = optionsObject<WatchLeaksOptions>('options', options);
+    const o = optionsObject<WatchLeaksOptions>('options', options, WATCH_LEAKS_OPTIONS_NAMES);
     this.windowMs = numberOption('windowMs', o.windowMs, 300_000, { integer: true, min: 1000, max: 86_400_000 });
     this.minSlopeBytesPerMin = numberOption('minSlopeBytesPerMin', o.minSlopeBytesPerMin, 1 << 20, { min: 0 });
     this.minConfidence = numberOption('minConfidence', o.minConfidence, 0.95, { min: 0.5, max: 0.999999 });

@@ -5,9 +5,10 @@
  * the pool is full; objects idle for `maxAgeMs` are let go by one unref'd timer.
  */
 import { performance } from 'node:perf_hooks';
-import { enumOption, functionOption, invalidOption, numberOption, optionsObject } from '../internal/validate.js';
+import { enumOption, functionOption, invalidOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
 import { misuseError, type MisuseAction, type MisuseKind } from './errors.js';
 import { IdleSet, type IdleNode } from './idle-list.js';
+const POOL_OPTIONS_NAMES = optionNames<PoolOptions<object>>({ create: true, reset: true, maxIdle: true, maxAgeMs: true, onMisuse: true });
 
 /** Options of {@link createPool}. */
 export interface PoolOptions<T extends object> {
@@ -86,7 +87,7 @@ interface Entry<T> extends IdleNode {
  * try { use(m); } finally { pool.give(m); }
  */
 export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
-  const o = optionsObject<PoolOptions<T>>('options', options);
+  const o = optionsObject<PoolOptions<T>>('options', options, POOL_OPTIONS_NAMES);
   if (o.create === undefined) throw invalidOption('type', 'create', undefined, 'a function returning a new object');
   const create = functionOption<() => T>('create', o.create) as () => T;
   const reset = functionOption<(obj: T) => void>('reset', o.reset);

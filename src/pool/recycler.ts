@@ -20,11 +20,13 @@ import {
   numberOption,
   optionsObject,
   requireNumber,
+  optionNames,
 } from '../internal/validate.js';
 import { misuseError, type MisuseAction, type MisuseKind } from './errors.js';
 import { IdleSet, type IdleNode } from './idle-list.js';
 import { trackRecycler, type RecyclerCounters } from './sampler-source.js';
 import { CLASS_COUNT, MAX_BUFFER_BYTES, classCapacity, classIndex } from './size-class.js';
+const RECYCLER_OPTIONS_NAMES = optionNames<RecyclerOptions>({ maxIdle: true, maxIdleBytes: true, maxAgeMs: true, zeroOnGet: true, maxOversizeRatio: true, backing: true, onMisuse: true });
 
 /** How a recycler allocates its buffers' memory. */
 export type RecyclerBacking = 'fixed' | 'resizable';
@@ -183,7 +185,7 @@ interface Slot extends IdleNode {
  * try { fill(buf); send(buf); } finally { recycler.give(buf); }
  */
 export function createRecycler(options?: RecyclerOptions): Recycler {
-  const o = optionsObject<RecyclerOptions>('options', options);
+  const o = optionsObject<RecyclerOptions>('options', options, RECYCLER_OPTIONS_NAMES);
   const maxIdle = numberOption('maxIdle', o.maxIdle, 64, { min: 0, integer: true });
   const maxIdleBytes = numberOption('maxIdleBytes', o.maxIdleBytes, 256 * 1024 * 1024, { min: 0, integer: true });
   const maxAgeMs = numberOption('maxAgeMs', o.maxAgeMs, 60_000, { min: 0, max: 0x7fffffff });
@@ -279,7 +281,9 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
       // Only the newest of a class is tried. A buffer made to a caller's exact
       // size (getAtLeast's newSize) may sit below its class's capacity.
       if (slot.capacity < size) continue;
-      if (!slot.resizable && slot.capacity > size * ratio) continue;
+      // Within `ratio` of the request — or of its own class's capacity, which is what a buffer
+      // made for this request would have had (small requests, and ratio 1, hit again).
+      if (!slot.resizable && slot.capacity > Math.max(size * ratio, classCapacity(lo))) continue;
       unlinkIdle(slot, true);
       if (slot.resizable) {
         const ab = slot.ab as ResizableArrayBuffer;
@@ -305,7 +309,8 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
       }
       counters.hits++;
       const buf = lease(slot, atLeast ? slot.capacity : size);
-      if (zeroOnGet) buf.fill(0);
+      // The whole backing store, not only the view: `buf.buffer` reaches all of it.
+      if (zeroOnGet) new Uint8Array(slot.ab, 0, slot.capacity).fill(0);
       return buf;
     }
     return undefined;
@@ -344,7 +349,15 @@ export function createRecycler(options?: RecyclerOptions): Recycler {
       if (!(buf instanceof Uint8Array)) return reject('wrong-type', buf);
       // Empty: get(0)'s result (never pooled), or a view of a resizable buffer
       // already let go. Nothing to keep and nothing to corrupt.
-      if (buf.byteLength === 0) return false;
+      if (buf.byteLength === 0) {
+        // A leased buffer whose memory was transferred away (detached): lost to the recycler, and counted.
+        const gone = owners.get(buf.buffer as ArrayBuffer);
+        if (gone !== undefined && gone.lease === buf) {
+          gone.lease = null;
+          rejects++;
+        }
+        return false;
+      }
       const slot = owners.get(buf.buffer as ArrayBuffer);
       if (slot === undefined) return reject('foreign', buf);
       if (slot.lease !== buf) return reject(buf === slot.lastGiven ? 'given-twice' : 'view', buf);

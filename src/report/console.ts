@@ -12,7 +12,9 @@ import { readSystem } from '../stats/system.js';
 import { getSampler } from '../sampler/sampler.js';
 import type { Sample } from '../sampler/sample.js';
 import { formatBytes, formatDuration } from './format.js';
-import { functionOption, numberOption, optionsObject } from '../internal/validate.js';
+import { functionOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const WATCH_OPTIONS_NAMES = optionNames<WatchOptions>({ intervalMs: true, write: true });
+const PRINT_OPTIONS_NAMES = optionNames<PrintOptions>({ write: true });
 
 /** Where console lines go: a function given one line without its newline. */
 export type LineWriter = (line: string) => void;
@@ -46,7 +48,7 @@ function safeWriter(write: LineWriter): LineWriter {
 }
 
 function watchOptions(options: WatchOptions | undefined): { intervalMs: number; write: LineWriter } {
-  const o = optionsObject<WatchOptions>('options', options);
+  const o = optionsObject<WatchOptions>('options', options, WATCH_OPTIONS_NAMES);
   return {
     intervalMs: numberOption('intervalMs', o.intervalMs, 1000, { integer: true, min: 10, max: 3_600_000 }),
     write: safeWriter(functionOption<LineWriter>('write', o.write, stderrWriter)),
@@ -127,11 +129,13 @@ export interface PrintOptions {
  * Returns the line.
  */
 export function printGCSummary(options?: PrintOptions): string {
-  const o = optionsObject<PrintOptions>('options', options);
+  const o = optionsObject<PrintOptions>('options', options, PRINT_OPTIONS_NAMES);
   const write = safeWriter(functionOption<LineWriter>('write', o.write, stderrWriter));
   const m = readMemStats();
   const p = recentPauseFigures();
   const seconds = m.trackedMs / 1000;
+  // The heap alive when tracking began was allocated before it: not part of the rate.
+  const allocatedWhileTracked = Math.max(0, m.totalAlloc - getGCTracker().allocAtStartBytes);
   const line = gcLineText({
     numGC: m.numGC,
     lastPauseNs: p.last,
@@ -139,7 +143,7 @@ export function printGCSummary(options?: PrintOptions): string {
     overhead: m.trackedMs > 0 ? m.pauseTotalNs / (m.trackedMs * 1e6) : 0,
     allocBytes: m.alloc,
     sysBytes: m.sys,
-    allocRateBytesPerSec: seconds > 0 ? m.totalAlloc / seconds : 0,
+    allocRateBytesPerSec: seconds > 0 ? allocatedWhileTracked / seconds : 0,
     quantiles: p.quantiles,
   });
   write(line);

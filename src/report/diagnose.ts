@@ -18,7 +18,8 @@
 import type { Sample } from '../sampler/sample.js';
 import { judgeTrend, type TrendPoint } from '../leak/trend.js';
 import { formatBytes, formatDuration, formatPercent } from './format.js';
-import { numberOption, optionsObject } from '../internal/validate.js';
+import { numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const DIAGNOSE_OPTIONS_NAMES = optionNames<DiagnoseOptions>({ gcOverheadFraction: true, stallMs: true, heapLimitFraction: true, rssAboveHeapBytes: true });
 
 /** Identifies a rule. */
 export type FindingId = 'gc-overhead' | 'event-loop-stalls' | 'heap-growth' | 'heap-near-limit' | 'rss-above-heap';
@@ -62,7 +63,7 @@ const MiB = 1024 * 1024;
 const SUSTAINED_MS = 30_000;
 
 function resolve(options: DiagnoseOptions | undefined): Resolved {
-  const o = optionsObject<DiagnoseOptions>('options', options);
+  const o = optionsObject<DiagnoseOptions>('options', options, DIAGNOSE_OPTIONS_NAMES);
   return {
     gcOverheadFraction: numberOption('gcOverheadFraction', o.gcOverheadFraction, 0.1, { min: 0, max: 1 }),
     stallMs: numberOption('stallMs', o.stallMs, 100, { min: 1, max: 3_600_000 }),

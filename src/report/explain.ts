@@ -27,7 +27,8 @@
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { formatBytes, formatPercent } from './format.js';
-import { invalidOption, optionsObject, numberOption, requireNumber, stringOption } from '../internal/validate.js';
+import { invalidOption, optionsObject, numberOption, requireNumber, stringOption, optionNames } from '../internal/validate.js';
+const EXPLAIN_MEMORY_OPTIONS_NAMES = optionNames<ExplainMemoryOptions>({ pid: true, memStats: true, smapsText: true });
 
 /** The V8/Node figures explainMemory needs; `readMemStats()` returns a superset. */
 export interface ExplainMemStats {
@@ -301,7 +302,7 @@ function part(name: MemoryPartName, bytes: number, rss: number, estimated: boole
  * Reads /proc synchronously (~3–4 ms for a node process: the kernel walks every mapping); calling it repeatedly is harmless.
  */
 export function explainMemory(options?: ExplainMemoryOptions): MemoryExplanation {
-  const o = optionsObject<ExplainMemoryOptions>('options', options);
+  const o = optionsObject<ExplainMemoryOptions>('options', options, EXPLAIN_MEMORY_OPTIONS_NAMES);
   const pid = numberOption('pid', o.pid, process.pid, { integer: true, min: 1 });
   const self = pid === process.pid;
   if (!self && o.memStats === undefined) {

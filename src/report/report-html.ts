@@ -12,7 +12,8 @@ import { reportPage } from '../dashboard/page.js';
 import type { Frame, FramePlotValues } from '../dashboard/wire.js';
 import { diagnose, type DiagnoseOptions, type Finding } from './diagnose.js';
 import { formatBytes, formatDuration, formatPercent } from './format.js';
-import { invalidOption, numberOption, optionsObject } from '../internal/validate.js';
+import { invalidOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const REPORT_OPTIONS_NAMES = optionNames<ReportOptions>({ source: true, maxPoints: true, note: true, diagnose: true });
 
 /** Options of renderReport. */
 export interface ReportOptions {
@@ -102,7 +103,7 @@ function findingHtml(f: Finding): string {
  */
 export function renderReport(samples: readonly Sample[], options?: ReportOptions): RenderedReport {
   if (!Array.isArray(samples) || samples.length === 0) throw invalidOption('range', 'samples', samples, 'a non-empty array of Samples');
-  const o = optionsObject<ReportOptions>('options', options);
+  const o = optionsObject<ReportOptions>('options', options, REPORT_OPTIONS_NAMES);
   const maxPoints = numberOption('maxPoints', o.maxPoints, 4000, { integer: true, min: 100, max: 100_000 });
   const s = [...samples].sort((a, b) => a.timeMs - b.timeMs);
   const findings = diagnose(s, o.diagnose);

@@ -6,7 +6,9 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { enumOption, optionsObject, booleanOption } from '../internal/validate.js';
+import { enumOption, optionsObject, booleanOption, optionNames } from '../internal/validate.js';
+const GC_OPTIONS_NAMES = optionNames<GCOptions>({ type: true });
+const GC_ASYNC_OPTIONS_NAMES = optionNames<GCAsyncOptions>({ settle: true });
 
 type V8Gc = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void | Promise<void>;
 
@@ -42,7 +44,7 @@ export interface GCOptions {
  * the length of the GC (milliseconds for a large heap): keep it out of hot paths.
  */
 export function gc(options?: GCOptions): void {
-  const o = optionsObject<GCOptions>('options', options);
+  const o = optionsObject<GCOptions>('options', options, GC_OPTIONS_NAMES);
   const type = enumOption('type', o.type, ['major', 'minor'] as const, 'major');
   // V8 11.3 (Node 20) runs a Scavenge for gc({ type: 'major' }) — any options
   // object without `execution: 'async'` reads as the old gc(true) = minor — so a
@@ -76,7 +78,7 @@ export interface GCAsyncOptions {
  * default) counted by readMemStats()/readGCStats().
  */
 export async function gcAsync(options?: GCAsyncOptions): Promise<void> {
-  const o = optionsObject<GCAsyncOptions>('options', options);
+  const o = optionsObject<GCAsyncOptions>('options', options, GC_ASYNC_OPTIONS_NAMES);
   const settle = booleanOption('settle', o.settle, true);
   getV8Gc()();
   if (settle) {

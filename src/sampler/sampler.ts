@@ -5,7 +5,8 @@
  * themselves: one reading per tick, shared. No subscriber, no timer.
  */
 import { SampleReader, type Sample } from './sample.js';
-import { numberOption, optionsObject, functionOption } from '../internal/validate.js';
+import { numberOption, optionsObject, functionOption, optionNames } from '../internal/validate.js';
+const SAMPLER_OPTIONS_NAMES = optionNames<SamplerOptions>({ intervalMs: true, capacity: true });
 
 /** Options of a Sampler. */
 export interface SamplerOptions {
@@ -33,7 +34,7 @@ export class Sampler {
   private warned = false;
 
   constructor(options?: SamplerOptions) {
-    const o = optionsObject<SamplerOptions>('options', options);
+    const o = optionsObject<SamplerOptions>('options', options, SAMPLER_OPTIONS_NAMES);
     this.intervalMs = numberOption('intervalMs', o.intervalMs, 1000, { integer: true, min: 10, max: 3_600_000 });
     this.capacity = numberOption('capacity', o.capacity, 600, { integer: true, min: 1, max: 100_000 });
   }

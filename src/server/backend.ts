@@ -31,7 +31,8 @@ import { isProcFigures } from '../export/process-stats.js';
 import { harvestEventLoop, recordNativeDelays } from '../stats/event-loop.js';
 import { loadProfiles, type ProfileApi } from './profile-api.js';
 import { runCapture, throwIfAborted } from '../profile/errors.js';
-import { booleanOption, optionsObject } from '../internal/validate.js';
+import { booleanOption, optionsObject, optionNames } from '../internal/validate.js';
+const LOCAL_BACKEND_OPTIONS_NAMES = optionNames<LocalBackendOptions>({ keepAlive: true });
 
 /** Result of a forced GC. */
 export interface GCResult {
@@ -150,7 +151,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Profiles come from memstats' profile module, loaded on first use.
  */
 export function localBackend(options?: LocalBackendOptions): DebugBackend {
-  const o = optionsObject<LocalBackendOptions>('options', options);
+  const o = optionsObject<LocalBackendOptions>('options', options, LOCAL_BACKEND_OPTIONS_NAMES);
   const keepAlive = booleanOption('keepAlive', o.keepAlive, true);
   // Opened now, not at the first scrape: the first /metrics of a process then
   // covers the time since the server started (event-loop lag, utilization)

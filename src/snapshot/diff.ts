@@ -11,13 +11,14 @@
  * peak is one snapshot's analysis, not two.
  */
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { booleanOption, numberOption, optionsObject, invalidOption } from '../internal/validate.js';
+import { booleanOption, numberOption, optionsObject, invalidOption, optionNames } from '../internal/validate.js';
 import { analyse, totalsByKey, pickExamples, describePath, allocationSites, computeRetainerTree, type SnapshotSummary, type AllocationSiteCount, type AnalysedSnapshot } from './analysis.js';
 import { IdSet, signature } from './id-set.js';
 import { NO_GROUP } from './groups.js';
 import { groupRetainedSizes } from './dominators.js';
 import type { RetainerStep } from './paths.js';
 import type { HeapSnapshot } from './heap-snapshot.js';
+const DIFF_SNAPSHOTS_OPTIONS_NAMES = optionNames<DiffSnapshotsOptions>({ top: true, pathMaxHolders: true, internals: true, maxMemoryBytes: true });
 
 /** Options of diffSnapshots. */
 export interface DiffSnapshotsOptions {
@@ -129,7 +130,7 @@ export function sameProcessCheck(ids: IdSet, s: HeapSnapshot, beforeName: string
 
 /** validateDiffOptions checks the options shared by diffSnapshots and leakDiff. */
 export function validateDiffOptions(options: DiffSnapshotsOptions | undefined): { top: number; maxHolders: number; internals: boolean; read: { maxMemoryBytes?: number } } {
-  const o = optionsObject<DiffSnapshotsOptions>('options', options);
+  const o = optionsObject<DiffSnapshotsOptions>('options', options, DIFF_SNAPSHOTS_OPTIONS_NAMES);
   const internals = booleanOption('internals', o.internals, false);
   const top = numberOption('top', o.top, 20, { integer: true, min: 0 });
   const maxHolders = numberOption('pathMaxHolders', o.pathMaxHolders, 8, { integer: true, min: 1, max: 64 });

@@ -18,7 +18,8 @@ import { readFileSync } from 'node:fs';
 import { HeapSnapshot, typeCodes } from './heap-snapshot.js';
 import { StringTable } from './string-table.js';
 import { SnapshotError, invalidSnapshot } from './errors.js';
-import { numberOption, optionsObject } from '../internal/validate.js';
+import { numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const READ_HEAP_SNAPSHOT_OPTIONS_NAMES = optionNames<ReadHeapSnapshotOptions>({ maxMemoryBytes: true });
 
 /** Options of readHeapSnapshot. */
 export interface ReadHeapSnapshotOptions {
@@ -722,7 +723,7 @@ function describeByte(c: number): string {
  * loop between 4 MiB chunks.
  */
 export async function readHeapSnapshot(file: string, options?: ReadHeapSnapshotOptions): Promise<HeapSnapshot> {
-  const o = optionsObject<ReadHeapSnapshotOptions>('options', options);
+  const o = optionsObject<ReadHeapSnapshotOptions>('options', options, READ_HEAP_SNAPSHOT_OPTIONS_NAMES);
   const limitOpt = numberOption('maxMemoryBytes', o.maxMemoryBytes, -1, { min: 0 });
   const fh = await open(file, 'r');
   try {
@@ -751,7 +752,7 @@ export async function readHeapSnapshot(file: string, options?: ReadHeapSnapshotO
  * readHeapSnapshot.
  */
 export function parseHeapSnapshotChunks(chunks: Iterable<Buffer>, file: string, options?: ReadHeapSnapshotOptions): HeapSnapshot {
-  const o = optionsObject<ReadHeapSnapshotOptions>('options', options);
+  const o = optionsObject<ReadHeapSnapshotOptions>('options', options, READ_HEAP_SNAPSHOT_OPTIONS_NAMES);
   const limit = numberOption('maxMemoryBytes', o.maxMemoryBytes, 0, { min: 0 });
   const list = [...chunks];
   const size = list.reduce((a, c) => a + c.length, 0);

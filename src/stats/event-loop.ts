@@ -20,7 +20,9 @@
  */
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import { LogHistogram, windowQuantile } from './log-histogram.js';
-import { booleanOption, numberOption, optionsObject } from '../internal/validate.js';
+import { booleanOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const EVENT_LOOP_OPTIONS_NAMES = optionNames<EventLoopOptions>({ resolutionMs: true });
+const READ_EVENT_LOOP_OPTIONS_NAMES = optionNames<ReadEventLoopOptions>({ reset: true, resolutionMs: true });
 
 /** Event-loop figures over a window. Delays are in nanoseconds, net of the timer resolution. */
 export interface EventLoopStats {
@@ -101,6 +103,8 @@ class DelayRecorder {
   private native: IntervalHistogram | undefined;
   /** When another thread last merged the native histogram (performance.now() ms). */
   private mergedElsewhereAtMs = -Infinity;
+  /** The one-shot timer measuring the interval a native reset leaves unmeasured (coverReset). */
+  private sentinel: NodeJS.Timeout | undefined;
 
   constructor(resolutionMs: number) {
     this.resolutionMs = resolutionMs;
@@ -124,6 +128,8 @@ class DelayRecorder {
     if (this.windows.size === 0 && this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      if (this.sentinel) clearTimeout(this.sentinel);
+      this.sentinel = undefined;
       this.native?.disable();
       this.mode = 'timer';
     }
@@ -191,7 +197,29 @@ class DelayRecorder {
     native.reset();
     native.enable();
     this.mode = 'native';
+    this.coverReset();
     this.rearm(RECHECK_MS);
+  }
+
+  /**
+   * coverReset measures, with one JS timer, the interval that a reset of the
+   * native histogram leaves unmeasured: Node 20's reset forgets the time of the
+   * last tick, so the next tick records nothing, and a stall that begins right
+   * after a read (a scrape's render, a listener's work) would be lost whole. Its
+   * lateness is recorded as that interval's measurement.
+   */
+  private coverReset(): void {
+    if (this.sentinel || this.mode !== 'native') return;
+    const from = performance.now();
+    this.sentinel = setTimeout(() => {
+      this.sentinel = undefined;
+      if (this.mode !== 'native') return;
+      const lag = (performance.now() - from - this.resolutionMs) * 1e6;
+      const v = lag > 0 ? lag : 0;
+      this.hist.record(v);
+      for (const w of this.windows) w.observe(v, v);
+    }, this.resolutionMs);
+    this.sentinel.unref();
   }
 
   /**
@@ -204,12 +232,16 @@ class DelayRecorder {
     if (this.mode !== 'native' || !this.native) return;
     if (!all && performance.now() - this.mergedElsewhereAtMs < MERGED_ELSEWHERE_MS) return;
     const d = takeNativeDelays(this.native, this.resolutionMs);
+    this.coverReset();
     if (d) this.record(d);
   }
 
   /** Records what a read of the native histogram gave (here, or on another thread: `elsewhere`). */
   record(d: NativeDelays, elsewhere = false): void {
-    if (elsewhere) this.mergedElsewhereAtMs = performance.now();
+    if (elsewhere) {
+      this.mergedElsewhereAtMs = performance.now();
+      this.coverReset(); // the other thread's read reset the histogram just now
+    }
     this.hist.recordBatch(d.points, d.count, d.mean * d.count, d.count * (d.stddev * d.stddev + d.mean * d.mean), d.min, d.max);
     this.lastNs = d.mean;
     for (const w of this.windows) w.observe(d.min, d.max);
@@ -422,7 +454,7 @@ export class EventLoopWindow {
  * no monitor is running yet. Close the window when done.
  */
 export function openEventLoopWindow(options?: EventLoopOptions): EventLoopWindow {
-  const o = optionsObject<EventLoopOptions>('options', options);
+  const o = optionsObject<EventLoopOptions>('options', options, EVENT_LOOP_OPTIONS_NAMES);
   const resolutionMs = numberOption('resolutionMs', o.resolutionMs, 10, { integer: true, min: 1, max: 1000 });
   if (!recorder || recorder.windows.size === 0) recorder = new DelayRecorder(resolutionMs);
   return new EventLoopWindow(recorder);
@@ -455,9 +487,9 @@ export interface ReadEventLoopOptions extends EventLoopOptions {
  * stops it.
  */
 export function readEventLoop(options?: ReadEventLoopOptions): EventLoopStats {
-  const o = optionsObject<ReadEventLoopOptions>('options', options);
+  const o = optionsObject<ReadEventLoopOptions>('options', options, READ_EVENT_LOOP_OPTIONS_NAMES);
   booleanOption('reset', o.reset, false);
-  if (!shared) shared = openEventLoopWindow(o);
+  if (!shared) shared = openEventLoopWindow(o.resolutionMs !== undefined ? { resolutionMs: o.resolutionMs } : {});
   return shared.read(o.reset === true);
 }
 

@@ -5,7 +5,8 @@
  * plus per-kind counts and a pause histogram whose lowest bucket is 10 µs.
  */
 import { getGCTracker, type PauseHistogram } from './gc-tracker.js';
-import { invalidOption, numberOption, optionsObject } from '../internal/validate.js';
+import { invalidOption, numberOption, optionsObject, optionNames } from '../internal/validate.js';
+const READ_GC_STATS_OPTIONS_NAMES = optionNames<ReadGCStatsOptions>({ pauseQuantiles: true });
 
 /** Options of readGCStats. */
 export interface ReadGCStatsOptions {
@@ -61,7 +62,7 @@ function copyHistogram(h: PauseHistogram): PauseHistogram {
  * (code ERR_MEMSTATS_INVALID_OPTION) for a bad pauseQuantiles.
  */
 export function readGCStats(options?: ReadGCStatsOptions): GCStats {
-  const o = optionsObject<ReadGCStatsOptions>('options', options);
+  const o = optionsObject<ReadGCStatsOptions>('options', options, READ_GC_STATS_OPTIONS_NAMES);
   const nq = numberOption('pauseQuantiles', o.pauseQuantiles, 5, { integer: true, min: 0, max: 1001 });
   if (nq === 1) {
     // Go needs at least min and max; one quantile has no meaning.

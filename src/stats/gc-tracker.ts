@@ -8,7 +8,7 @@
  * - `PerformanceObserver('gc')`: one entry per GC phase with start time,
  *   duration, kind and flags. Entries arrive in batches (hundreds at a time in
  *   a burst) one or two loop turns after the GC; *every* entry of every batch is
- *   read — prom-client and OpenTelemetry read only the first of each batch.
+ *   read — prom-client reads only the first of each batch.
  * - `v8.GCProfiler`: the used heap before and after each GC, from which the
  *   bytes allocated between GCs are summed (Go's TotalAlloc; V8 has no counter).
  *   While it runs it writes ~3 KB of statistics inside every GC pause (~70 µs
@@ -233,6 +233,9 @@ export class GCTracker {
   startedAtEpochMs = 0;
   /** Wall time tracked before the last restart (ms), so fractions survive stop/start. */
   private trackedMsBefore = 0;
+  /** Process CPU (µs) of the earlier tracked periods, and at the start of this one: GC's share of process CPU is over the same time as its pauses. */
+  private trackedCpuUsBefore = 0;
+  private cpuAtStartUs = 0;
 
   numGC = 0;
   numMinorGC = 0;
@@ -279,6 +282,8 @@ export class GCTracker {
    * by the heap having shrunk.
    */
   private usedBeforeStop = -1;
+  /** The part of totalAlloc that was alive when tracking began (allocated before): not part of any rate over the tracked time. */
+  allocAtStartBytes = 0;
   /** Largest totalAlloc handed out, so the figure never goes backwards. */
   private totalAllocReported = 0;
   /** performance.now() of the last check, while extrapolating, whether to measure again. */
@@ -356,6 +361,8 @@ export class GCTracker {
     if (this.running) return;
     this.running = true;
     this.startedAtMs = performance.now();
+    const cpu = process.cpuUsage();
+    this.cpuAtStartUs = cpu.user + cpu.system;
     this.startedAtEpochMs = performance.timeOrigin + this.startedAtMs;
     const used = v8.getHeapStatistics().used_heap_size;
     if (this.allocatedBytes === 0) {
@@ -363,6 +370,7 @@ export class GCTracker {
       // totalAlloc starts where the heap is (a lower bound of Go's TotalAlloc).
       this.allocatedBytes = used;
       this.totalAllocReported = used;
+      this.allocAtStartBytes = used;
     }
     this.usedAfterLastGC = used;
     this.allocAccounting = allocAccountingFromEnv();
@@ -386,6 +394,8 @@ export class GCTracker {
     if (this.profiler) this.fold(performance.now());
     this.usedBeforeStop = -1;
     this.trackedMsBefore += performance.now() - this.startedAtMs;
+    const cpu = process.cpuUsage();
+    this.trackedCpuUsBefore += cpu.user + cpu.system - this.cpuAtStartUs;
     this.running = false;
     this.observer?.disconnect();
     this.observer = undefined;
@@ -394,6 +404,11 @@ export class GCTracker {
   /** Milliseconds of wall time during which GCs were tracked. */
   trackedMs(): number {
     return this.trackedMsBefore + (this.running ? performance.now() - this.startedAtMs : 0);
+  }
+
+  /** Process CPU time (µs, all threads) spent while GCs were tracked; `nowUs`: process.cpuUsage() user + system now. */
+  trackedCpuUs(nowUs: number): number {
+    return this.trackedCpuUsBefore + (this.running ? nowUs - this.cpuAtStartUs : 0);
   }
 
   private onEntries(entries: PerformanceEntry[]): void {

@@ -179,13 +179,10 @@ export function heapFigures(h: v8.HeapInfo, spaces: v8.HeapSpaceInfo[]): HeapFig
   };
 }
 
-let cpuAtStart: { tracker: GCTracker; cpuUs: number } | undefined;
-
-/** GC CPU fractions of a tracker (Go's, over available CPU; and over process CPU). */
+/** GC CPU fractions of a tracker (Go's, over available CPU; and over process CPU), both over the time it tracked. */
 export function gcFractions(t: GCTracker, cpuNowUs: number): { ofAvailable: number; ofProcess: number } {
-  if (!cpuAtStart || cpuAtStart.tracker !== t) cpuAtStart = { tracker: t, cpuUs: cpuNowUs };
   const wallNs = t.trackedMs() * 1e6;
-  const cpuNs = (cpuNowUs - cpuAtStart.cpuUs) * 1e3;
+  const cpuNs = t.trackedCpuUs(cpuNowUs) * 1e3;
   const ofAvailable = wallNs > 0 ? t.pauseTotalNs / (wallNs * availableParallelism()) : 0;
   const ofProcess = cpuNs > 0 ? Math.min(1, t.pauseTotalNs / cpuNs) : 0;
   return { ofAvailable: Math.min(1, ofAvailable), ofProcess };

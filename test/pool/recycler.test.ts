@@ -128,6 +128,37 @@ test('getAtLeast with zeroOnGet zeroes the whole buffer it hands out', withRecyc
   assert.equal(b.indexOf(0xab), -1);
 }));
 
+test('zeroOnGet zeroes the whole backing store: no byte of the last user reachable through buf.buffer', withRecycler({ zeroOnGet: true }, (r) => {
+  const a = r.get(1000);
+  a.fill(0x41);
+  r.give(a);
+  const b = r.get(900);
+  assert.equal(b.buffer, a.buffer, 'recycled');
+  assert.equal(new Uint8Array(b.buffer).indexOf(0x41), -1);
+}));
+
+test("a request hits a buffer of its own size class, however small, and with maxOversizeRatio 1", () => {
+  for (const [opts, size] of [[{}, 10], [{}, 1], [{ maxOversizeRatio: 1 }, 1000]] as const) {
+    const r = createRecycler(opts);
+    try {
+      r.give(r.get(size));
+      const again = r.get(size);
+      assert.equal(r.stats().hits, 1, `${JSON.stringify(opts)} get(${size}) after a give is a hit`);
+      r.give(again);
+    } finally {
+      r.close();
+    }
+  }
+});
+
+test('a leased buffer whose memory was transferred away is counted when given back', withRecycler({}, (r) => {
+  const a = r.get(100_000);
+  structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+  assert.equal(a.byteLength, 0, 'detached');
+  assert.equal(r.give(a), false);
+  assert.equal(r.stats().rejects, 1);
+}));
+
 test('maxIdle: when full, give lets the oldest idle buffer go', withRecycler({ maxIdle: 2, maxAgeMs: 0 }, (r) => {
   const [a, b, c] = [r.get(100), r.get(100), r.get(100)];
   assert.equal(r.give(a), true);

@@ -82,6 +82,24 @@ test('a stall in a long-busy loop is measured in full, and the monitor backs off
   assert.fail(misses.join('\n'));
 });
 
+test('in a busy loop, a stall that begins right after a read is measured (the native reset loses no interval)', async () => {
+  // Node 20's native histogram forgets its last tick on reset: the interval after every read went unmeasured.
+  readEventLoop({ reset: true });
+  const busyUntil = Date.now() + 600; // busy ≥ 200 ms: the native timer measures
+  while (Date.now() < busyUntil) {
+    const s = Date.now();
+    while (Date.now() - s < 2);
+    await new Promise((r) => setImmediate(r));
+  }
+  readEventLoop({ reset: true });
+  const end = Date.now() + 120;
+  while (Date.now() < end); // the stall, right after the read
+  await new Promise((r) => setTimeout(r, 40));
+  const after = readEventLoop({ reset: true });
+  assert.ok(after.delayMaxNs >= 100e6, `max ${(after.delayMaxNs / 1e6).toFixed(2)} ms after a 120 ms stall`);
+  stopEventLoopMonitor();
+});
+
 test('readEventLoop accumulates until reset, and validates its options', async () => {
   try {
     readEventLoop();

@@ -104,3 +104,21 @@ test('totalAlloc only grows, and grows by what is allocated', async () => {
   assert.ok(c >= b, 'a GC never lowers totalAlloc');
   void junk;
 });
+
+test('gcCPUFractionOfProcess is over the CPU of the time tracked, whichever reader started the tracker', async () => {
+  // A fresh process: readGCStats() starts the tracker, 1.5 s of allocation, then the first readMemStats().
+  // The share was 0, then 1, when the CPU baseline was taken at that first readMemStats().
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const script = `
+    const { readGCStats, readMemStats, settleGC } = await import(${JSON.stringify(index)});
+    readGCStats();
+    let keep = []; const t0 = Date.now();
+    while (Date.now() - t0 < 1500) { for (let i = 0; i < 1e4; i++) keep.push({ i }); if (keep.length > 3e5) keep = []; }
+    await settleGC();
+    const m = readMemStats();
+    process.stdout.write(JSON.stringify({ of: m.gcCPUFractionOfProcess, pause: m.pauseTotalNs }));`;
+  const { execFileSync } = await import('node:child_process');
+  const r = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { of: number; pause: number };
+  assert.ok(r.pause > 0, 'the load caused GCs');
+  assert.ok(r.of > 0.01 && r.of < 0.9, `GC's share of process CPU ${r.of}`);
+});
