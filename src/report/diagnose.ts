@@ -355,7 +355,7 @@ export function checkRssAboveHeap(samples: readonly Sample[], options?: Diagnose
       ]
     : [
         'Memory neither V8 nor Node accounts for: native addons, thread stacks (worker_threads, libuv\'s pool), or glibc\'s malloc arenas keeping freed memory.',
-        '`explainMemory()` (memstats) splits RSS by mapping from /proc/<pid>/smaps: a large [heap] or arena points at malloc retention (try `MALLOC_ARENA_MAX=2`, or `MALLOC_TRIM_THRESHOLD_`), large anonymous mappings at an addon.',
+        '`explainMemory()` (memstats) splits RSS by mapping from /proc/<pid>/smaps: a large [heap] or arena points at malloc retention (reuse big buffers, or `MALLOC_MMAP_THRESHOLD_`/jemalloc — `MALLOC_ARENA_MAX` helps only when many threads allocate: docs/recycling.md), large anonymous mappings at an addon.',
       ];
   return {
     id: 'rss-above-heap',

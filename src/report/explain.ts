@@ -107,7 +107,7 @@ export interface MemoryExplanation {
   parts: MemoryPart[];
   /** RSS minus the V8 heap's resident pages: the half of RSS a heap snapshot does not show. */
   beyondHeapBytes: number;
-  /** Memory resident that no live allocation accounts for: glibc retention + other native, bytes. */
+  /** Resident memory that neither V8's nor Node's figures account for: glibc retention + other native (with smaps; without, the whole unsplit lump), bytes. */
   unaccountedBytes: number;
   /** Parts worth acting on (≥ 10% of RSS and with a fix), largest first. */
   findings: MemoryFinding[];
@@ -386,6 +386,8 @@ export function explainMemory(options?: ExplainMemoryOptions): MemoryExplanation
     const rest = rss - heapPhysical - knownNative;
     const p = part('other-native', rest, rss, true);
     p.meaning = 'Everything else: code and libraries, thread stacks, glibc heap retention and native allocations (the memory map, /proc/<pid>/smaps, would tell them apart).';
+    // Not split, it holds the binary and the stacks too: nothing here points at addons yet.
+    p.fix = 'Not split without the memory map: run explain where /proc/<pid>/smaps is readable (Linux, same user) to tell code, stacks, malloc retention and native allocations apart.';
     parts.push(p);
   }
   // Rounding and figures read moments apart: the parts sum to rss exactly. A
@@ -435,7 +437,11 @@ export function formatExplanation(e: MemoryExplanation): string {
   }
   if (small > 0) lines.push(`   ${formatBytes(small).padStart(8)}  ${formatPercent(small / Math.max(1, e.rssBytes)).padStart(7)}  ${'(smaller parts)'.padEnd(26)}`);
   lines.push('');
-  lines.push(`Beyond the V8 heap: ${formatBytes(e.beyondHeapBytes)} (${formatPercent(e.beyondHeapBytes / Math.max(1, e.rssBytes))} of RSS); resident but used by no live allocation: ${formatBytes(e.unaccountedBytes)}.`);
+  const rest =
+    e.source === 'smaps'
+      ? `not accounted for by V8's or Node's figures (glibc retention, other native): ${formatBytes(e.unaccountedBytes)}`
+      : `the rest (${formatBytes(e.unaccountedBytes)}) is not split without /proc/${e.pid}/smaps: it holds code, libraries and thread stacks too`;
+  lines.push(`Beyond the V8 heap: ${formatBytes(e.beyondHeapBytes)} (${formatPercent(e.beyondHeapBytes / Math.max(1, e.rssBytes))} of RSS); ${rest}.`);
   if (e.findings.length > 0) {
     lines.push('');
     lines.push('What to do:');

@@ -73,7 +73,7 @@ export async function analyse(file: string, readOptions: ReadHeapSnapshotOptions
 }
 
 /** summarise counts a snapshot's objects, reachable and not. */
-export function summarise(snap: HeapSnapshot, tree: DominatorTree | null): SnapshotSummary {
+export function summarise(snap: HeapSnapshot, tree: Pick<DominatorTree, 'dfn'> | { dfn: Uint8Array } | null): SnapshotSummary {
   let nodes = 0;
   let reach = 0;
   let reachSize = 0;
@@ -124,12 +124,18 @@ export function totalsByKey(a: AnalysedSnapshot): Map<string, GroupTotals> {
 
 /**
  * pickExamples chooses, per wanted group, the object whose retainer path is
- * shown: the group's largest object (by retained size) when it alone holds at
- * least half of `growth` (one cache, one array of buffers); otherwise the
- * largest of the objects `prefer` marks (the new ones: the growth is many
- * small objects), or the largest if none is marked.
+ * shown: the largest of the objects `prefer` marks (the new ones) for the
+ * groups in `markedFirst` (their growth is new objects); otherwise the group's
+ * largest object (by retained size) when it alone holds at least half of
+ * `growth` (one cache, one array of buffers grew); otherwise the largest
+ * marked one, or the largest if none is.
  */
-export function pickExamples(a: AnalysedSnapshot, prefer: ((node: number) => boolean) | null, wanted: Map<number, number>): Map<number, number> {
+export function pickExamples(
+  a: AnalysedSnapshot,
+  prefer: ((node: number) => boolean) | null,
+  wanted: Map<number, number>,
+  markedFirst?: ReadonlySet<number>,
+): Map<number, number> {
   const G = a.groups.keys.length;
   const bestAny = new Int32Array(G).fill(-1);
   const bestPref = new Int32Array(G).fill(-1);
@@ -151,7 +157,10 @@ export function pickExamples(a: AnalysedSnapshot, prefer: ((node: number) => boo
   }
   const out = new Map<number, number>();
   for (const [g, growth] of wanted) {
-    const pick = bestPref[g] >= 0 && sizeAny[g] < 0.5 * growth ? bestPref[g] : bestAny[g];
+    // Growth made of marked (new) objects: one of them, whose path names the container gathering them —
+    // the group's largest object may be an old one that neither grew nor holds them. Otherwise the
+    // largest object when it alone could hold half the growth (one cache grew), else a marked one.
+    const pick = bestPref[g] >= 0 && (markedFirst?.has(g) === true || sizeAny[g] < 0.5 * growth) ? bestPref[g] : bestAny[g];
     if (pick >= 0) out.set(g, pick);
   }
   return out;

@@ -225,7 +225,13 @@ export async function diffSnapshots(before: string, after: string, options?: Dif
   const wanted = new Map(kept.map((k) => [gidOf[k], Math.max(rows[k].retainedSizeDelta, 0)]));
   // The example object: a new one when the group grew by new objects, else the largest.
   const preferNew = (node: number): boolean => isNew[node] === 1;
-  const examples = pickExamples(b, same === false ? null : preferNew, wanted);
+  // Groups that grew by new objects — they retain half the growth, or make half the added count.
+  const byNew = new Set(
+    kept
+      .filter((k) => rows[k].newRetainedSize >= 0.5 * rows[k].retainedSizeDelta || (rows[k].countDelta > 0 && rows[k].newCount >= 0.5 * rows[k].countDelta))
+      .map((k) => gidOf[k]),
+  );
+  const examples = pickExamples(b, same === false ? null : preferNew, wanted, byNew);
   const sites = allocationSites(b, preferNew, wanted);
   await yieldLoop();
   const rt = computeRetainerTree(b.snap);

@@ -38,6 +38,30 @@ export function isEssentialEdge(s: HeapSnapshot, from: number, e: number): boole
 }
 
 /**
+ * reachability marks (non-zero) every node reachable from the root through
+ * edges that keep their target alive, as computeDominators numbers them —
+ * without its memory: one byte per node and a stack.
+ */
+export function reachability(s: HeapSnapshot): Uint8Array {
+  const seen = new Uint8Array(s.nodeCount);
+  if (s.nodeCount === 0) return seen;
+  const stack: number[] = [0];
+  seen[0] = 1;
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    for (let e = s.firstEdge[v]; e < s.firstEdge[v + 1]; e++) {
+      if (!isEssentialEdge(s, v, e)) continue;
+      const w = s.edgeTo[e];
+      if (seen[w] === 0) {
+        seen[w] = 1;
+        stack.push(w);
+      }
+    }
+  }
+  return seen;
+}
+
+/**
  * computeDominators builds the dominator tree and retained sizes of `s`.
  * Memory: ~44 bytes per node and 4 per edge while it runs; 16 per node kept.
  */

@@ -39,7 +39,7 @@ export function formatSnapshotDiff(d: SnapshotDiff): string {
     return lines.join('\n') + '\n';
   }
   const shown = d.groups.length < d.grownGroupCount ? ` (top ${d.groups.length} of ${d.grownGroupCount})` : '';
-  lines.push(`Grew most, by retained size${shown}:`);
+  lines.push(`Grew most, by the retained size of new objects, then of the group${shown}:`);
   lines.push(`   #  ${'retained Δ'.padStart(11)}  ${'count Δ'.padStart(9)}  ${'new'.padStart(8)}  group`);
   d.groups.forEach((g, k) => {
     const newText = d.sameProcess === false ? '-' : count(g.newCount);

@@ -29,7 +29,7 @@ export interface GroupIndex {
  * `tree`, nodes the tree does not reach are left out (weakly held garbage);
  * without, every node counts.
  */
-export function groupNodes(s: HeapSnapshot, tree?: DominatorTree): GroupIndex {
+export function groupNodes(s: HeapSnapshot, tree?: Pick<DominatorTree, 'dfn'> | { dfn: Uint8Array }): GroupIndex {
   const n = s.nodeCount;
   const groupOf = new Uint32Array(n);
   const keys: string[] = [];

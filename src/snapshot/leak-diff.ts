@@ -15,7 +15,7 @@ import { invalidOption } from '../internal/validate.js';
 import { readHeapSnapshot } from './read-snapshot.js';
 import { groupNodes, groupTotals, NO_GROUP } from './groups.js';
 import { IdSet, signature } from './id-set.js';
-import { groupRetainedSizes } from './dominators.js';
+import { groupRetainedSizes, reachability } from './dominators.js';
 import { analyse, summarise, pickExamples, describePath, allocationSites, computeRetainerTree, type SnapshotSummary, type AllocationSiteCount } from './analysis.js';
 import { sameProcessCheck, validateDiffOptions, isInternalGroup, type DiffSnapshotsOptions } from './diff.js';
 import type { RetainerStep } from './paths.js';
@@ -58,8 +58,9 @@ export interface LeakDiffResult {
   leakedSelfSizeBytes: number;
 }
 
-function countsByKey(s: HeapSnapshot): Map<string, number> {
-  const gi = groupNodes(s);
+/** Counts per group of the objects alive (reachable: `alive`) in `s`: on the same basis as final's analysed groups. */
+function countsByKey(s: HeapSnapshot, alive: Uint8Array): Map<string, number> {
+  const gi = groupNodes(s, { dfn: alive });
   const { count } = groupTotals(s, gi);
   const m = new Map<string, number>();
   for (let g = 0; g < gi.keys.length; g++) m.set(gi.keys[g], count[g]);
@@ -88,20 +89,22 @@ export async function leakDiff(baseline: string, target: string, final: string, 
 
   // Baseline: ids and counts only.
   let s1: HeapSnapshot | null = await readHeapSnapshot(baseline, read);
-  const counts1 = countsByKey(s1);
+  const alive1 = reachability(s1);
+  const counts1 = countsByKey(s1, alive1);
   const ids1 = IdSet.from(s1);
-  const sum1 = summarise(s1, null);
+  const sum1 = summarise(s1, { dfn: alive1 });
   s1 = null;
   await yieldLoop();
 
   // Target: the ids of its new objects, and counts.
   let s2: HeapSnapshot | null = await readHeapSnapshot(target, read);
-  const counts2 = countsByKey(s2);
+  const alive2 = reachability(s2);
+  const counts2 = countsByKey(s2, alive2);
   const check12 = sameProcessCheck(ids1, s2, baseline, target, warnings);
   const isNew2 = check12.isNew;
   const new2 = IdSet.from(s2, (i) => isNew2[i] === 1);
   const ids2 = IdSet.from(s2);
-  const sum2 = summarise(s2, null);
+  const sum2 = summarise(s2, { dfn: alive2 });
   s2 = null;
   await yieldLoop();
 
@@ -117,7 +120,9 @@ export async function leakDiff(baseline: string, target: string, final: string, 
   const leakedSelf = new Float64Array(G);
   let totalLeaked = 0;
   let totalLeakedSelf = 0;
-  for (let i = 0; i < s.nodeCount; i++) {
+  // Snapshots of different processes (or sessions: V8 numbers objects afresh) share ids by chance only:
+  // nothing is "new in target and still in final" then, as diffSnapshots reports no new objects.
+  for (let i = 0; same !== false && i < s.nodeCount; i++) {
     const g = c.groups.groupOf[i];
     if (g === NO_GROUP) continue;
     if (new2.find(s.nodeId[i], signature(s, i)) !== 1) continue;

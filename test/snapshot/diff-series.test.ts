@@ -50,7 +50,7 @@ test('diffSnapshots: the leaking constructor first, with counts, new objects and
   const all = await diffSnapshots(plain[0], plain[1], { top: 0, internals: true });
   assert.ok(all.groups.length > d.groups.length && all.groups.some((g) => g.name.startsWith('system / ')));
   const text = formatSnapshotDiff(d);
-  assert.match(text, /Grew most, by retained size \(top 5 of \d+\)/);
+  assert.match(text, /Grew most, by the retained size of new objects, then of the group \(top 5 of \d+\)/);
   assert.match(text, /\+1,000\s+1,000\s+Widget/);
 });
 
@@ -110,4 +110,15 @@ test('memstats diff: usage errors exit 2, unreadable snapshots exit 1 with the f
   const tooBig = captureIO();
   assert.equal(await main(['diff', plain[0], plain[1], '--max-memory', '1M'], tooBig.io), 1);
   assert.match(tooBig.err(), /too large to analyse here: .* need about [\d,]+ MiB; 1 MiB available/);
+});
+
+test('leakDiff counts alive objects in all three snapshots: weakly held ones in target do not hide a leak', async () => {
+  // Hand-made snapshots: Leak objects reachable 1 → 2 → 3, the one new in target still alive in final; target
+  // also holds five Leak objects reachable only through weak edges (counted, they made it read 1 → 7 → 3).
+  const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/snapshots/weak-${name}.heapsnapshot`, import.meta.url));
+  const r = await leakDiff(fixture('baseline'), fixture('target'), fixture('final'));
+  const leak = r.groups.find((g) => g.name === 'Leak');
+  assert.ok(leak, `groups: ${r.groups.map((g) => g.name).join(', ')}`);
+  assert.deepEqual(leak.counts, [1, 2, 3]);
+  assert.equal(r.leakedCount, 1);
 });
