@@ -91,8 +91,13 @@ export function windowQuantile(
   count: number,
   q: number,
   max = Infinity,
+  min = 0,
 ): number {
   if (count <= 0) return 0;
+  return Math.max(min, quantileUpTo(now, prev, count, q, max));
+}
+
+function quantileUpTo(now: Float64Array, prev: Float64Array | undefined, count: number, q: number, max: number): number {
   const rank = Math.max(1, Math.ceil(q * count));
   const end = max === Infinity ? now.length : Math.min(now.length, bucketOf(max) + 1);
   let seen = 0;
