@@ -52,7 +52,6 @@ export class Progress {
   private shown = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly startedMs = Date.now();
-  private pending: string | undefined;
 
   constructor(
     private readonly stream: ProgressStream,
@@ -70,11 +69,7 @@ export class Progress {
   /** draw replaces the line with `text` (cut to the terminal width). */
   draw(text: string): void {
     if (!this.enabled) return;
-    if (Date.now() - this.startedMs < this.delayMs) {
-      this.pending = text;
-      return;
-    }
-    this.pending = undefined;
+    if (Date.now() - this.startedMs < this.delayMs) return;
     this.shown = true;
     this.stream.write(`\r\x1b[2K${text.slice(0, this.columns() - 1)}`);
   }
@@ -109,7 +104,6 @@ export class Progress {
   clear(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.pending = undefined;
     if (this.shown) this.stream.write('\r\x1b[2K');
     this.shown = false;
   }

@@ -21,7 +21,7 @@
 import { createHook, type AsyncHook } from 'node:async_hooks';
 import { Profile } from 'pprof-format';
 import { mapLocation } from '../internal/source-map.js';
-import { booleanOption, enumOption, invalidOption, optionsObject, optionNames } from '../internal/validate.js';
+import { booleanOption, invalidOption, optionsObject, optionNames } from '../internal/validate.js';
 import { intOption } from './options.js';
 import { ProfileBuilder, displayPath, type RawFrame } from './pprof.js';
 const RESOURCE_TRACKING_OPTIONS_NAMES = optionNames<ResourceTrackingOptions>({ stackDepth: true });

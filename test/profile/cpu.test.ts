@@ -12,7 +12,7 @@ import {
   type V8CpuProfile,
 } from '../../src/profile/index.js';
 import { needTool } from '../helpers/tools.js';
-import { describe, goPprof, readProfile, runFixture, topRows } from './pprof-tool.js';
+import { describe, goPprof, runFixture, topRows } from './pprof-tool.js';
 
 let dir: string;
 before(() => {
