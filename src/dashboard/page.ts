@@ -47,7 +47,7 @@ export function dashboardPage(): string {
 <link rel="stylesheet" href="dashboard/assets/dashboard.css">
 </head>
 <body>
-<header><h1>memstats</h1><span class="sub" id="target"></span><span class="sub">live · the last ten minutes · drag to zoom, double-click to reset</span><span id="connection" class="down">connecting…</span></header>
+<header><h1>memstats</h1><span class="sub" id="target"></span><span class="sub">live · the last ten minutes · drag to zoom, double-click to reset</span><span id="connection" class="down" role="status" aria-live="polite">connecting…</span></header>
 <section id="stats" aria-label="summary"></section>
 ${ACTIONS}
 <main id="plots"></main>

@@ -61,7 +61,10 @@ export function quantile(values: readonly number[], p: number): number | null {
 
 /** GC main-thread pause time in the sample's window, ns: the cumulative total's difference (all phases, no 256 cap). */
 export function windowPauseNs(s: Sample, prev: Sample | undefined): number {
-  if (prev && s.gcPauseTotalNs >= prev.gcPauseTotalNs && s.timeMs > prev.timeMs) return s.gcPauseTotalNs - prev.gcPauseTotalNs;
+  // Only when `prev` is the sample just before: after a time nobody watched (the sampler stopped), the total's
+  // difference holds the whole gap's pauses, which the sample's own window does not.
+  const adjacent = prev !== undefined && s.timeMs > prev.timeMs && s.timeMs - prev.timeMs <= 1.5 * s.windowMs + 100;
+  if (adjacent && s.gcPauseTotalNs >= prev.gcPauseTotalNs) return s.gcPauseTotalNs - prev.gcPauseTotalNs;
   return s.gcPauseNs;
 }
 

@@ -9,7 +9,7 @@
  * - Once per tick: each sample is projected to a Frame and serialized to one
  *   Buffer, written as is to every client.
  * - Bounded: a client whose socket holds more than `maxPendingBytes` unsent
- *   misses frames instead of buffering them (the page shows a gap); one that
+ *   misses frames instead of buffering them (its chart bridges the missing seconds); one that
  *   has not drained for `stalledClientMs` is disconnected (a live page
  *   reconnects and gets the backlog).
  * - History: the hub keeps the frames of the last ten minutes (seeded from the

@@ -108,8 +108,9 @@ function count(n: number, one: string, many = `${one}s`): string {
 
 /** GC pause time in a sample's window, ns: from the cumulative total (all phases, no cap), else the window's own sum. */
 function pauseNsOf(s: Sample, prev: Sample | undefined): number {
-  if (prev && s.gcPauseTotalNs >= prev.gcPauseTotalNs) return s.gcPauseTotalNs - prev.gcPauseTotalNs;
-  return s.gcPauseNs;
+  // A recording may lack a field (NaN): it counts as no pause, not as a poisoned total.
+  const v = prev && s.gcPauseTotalNs >= prev.gcPauseTotalNs ? s.gcPauseTotalNs - prev.gcPauseTotalNs : s.gcPauseNs;
+  return Number.isFinite(v) ? v : 0;
 }
 
 /**

@@ -126,16 +126,28 @@ export function renderReport(samples: readonly Sample[], options?: ReportOptions
   let peakHeap = 0;
   let maxDelay = 0;
   for (const x of s) {
-    peakRss = Math.max(peakRss, x.rssBytes);
-    peakHeap = Math.max(peakHeap, x.heapUsedBytes);
+    if (Number.isFinite(x.rssBytes)) peakRss = Math.max(peakRss, x.rssBytes);
+    if (Number.isFinite(x.heapUsedBytes)) peakHeap = Math.max(peakHeap, x.heapUsedBytes);
     if (Number.isFinite(x.loopDelayMaxNs)) maxDelay = Math.max(maxDelay, x.loopDelayMaxNs);
   }
-  const gcs = last.numGC - first.numGC + first.gcCount;
-  const gcNs = last.gcPauseTotalNs - first.gcPauseTotalNs + first.gcPauseNs;
+  // Summed sample by sample: MEMSTATS_RECORD appends, so one file may hold several runs, each counting from 0
+  // (a total that goes down is a new process), and a field a recording lacks (NaN) counts as nothing.
+  let gcs = 0;
+  let gcNs = 0;
+  let runs = 1;
+  s.forEach((x, i) => {
+    const prev = s[i - 1];
+    if (prev && x.numGC < prev.numGC) runs++;
+    const dGc = prev && x.numGC >= prev.numGC ? x.numGC - prev.numGC : x.gcCount;
+    const dNs = prev && x.gcPauseTotalNs >= prev.gcPauseTotalNs ? x.gcPauseTotalNs - prev.gcPauseTotalNs : x.gcPauseNs;
+    if (Number.isFinite(dGc)) gcs += dGc;
+    if (Number.isFinite(dNs)) gcNs += dNs;
+  });
+  const recordedMs = s.reduce((a, x) => a + (Number.isFinite(x.windowMs) ? x.windowMs : 0), 0);
   const title = `${o.source ?? 'recording'} — ${new Date(first.timeMs).toISOString().replace('T', ' ').slice(0, 19)} UTC, ${formatDuration(durationMs * 1e6)}`;
   const headHtml = `<section id="report-head">
 <p><b>${esc(o.source ?? 'Recording')}</b>: ${s.length.toLocaleString('en-US')} samples about ${formatDuration(interval * 1e6)} apart, from ${esc(new Date(first.timeMs).toISOString())} to ${esc(new Date(last.timeMs).toISOString())} (${formatDuration(durationMs * 1e6)}).
-Peak RSS ${formatBytes(peakRss)}, peak heap used ${formatBytes(peakHeap)}; ${gcs.toLocaleString('en-US')} GCs pausing ${formatDuration(gcNs)} (${formatPercent(gcNs / Math.max(1, durationMs * 1e6))} of the time); longest event-loop delay ${formatDuration(maxDelay)}.
+Peak RSS ${formatBytes(peakRss)}, peak heap used ${formatBytes(peakHeap)}; ${gcs.toLocaleString('en-US')} GCs pausing ${formatDuration(gcNs)} (${formatPercent(gcNs / Math.max(1, recordedMs * 1e6))} of the ${formatDuration(recordedMs * 1e6)} recorded); longest event-loop delay ${formatDuration(maxDelay)}.${runs > 1 ? ` The file holds ${runs} runs (the counters start over ${runs - 1} time${runs > 2 ? 's' : ''}: a process restarted, appending to the same recording).` : ''}
 Times in findings are offsets from the first sample.</p>
 ${k > 1 ? `<p>Charts: each point merges ${k} consecutive samples (their maximum; every GC event kept up to ${MAX_POINTS_PER_SERIES} per point and kind).</p>` : ''}
 ${o.note ? `<p>${esc(o.note)}</p>` : ''}

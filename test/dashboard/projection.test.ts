@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SampleReader, type Sample } from '../../src/sampler/sample.js';
 import { compactValue, createProjector, dashboardConfig, selectPoints, MAX_POINTS_PER_SERIES } from '../../src/dashboard/projection.js';
-import { DASHBOARD_PLOTS, DASHBOARD_STATS, quantile } from '../../src/dashboard/plots.js';
+import { DASHBOARD_PLOTS, DASHBOARD_STATS, quantile, windowPauseNs } from '../../src/dashboard/plots.js';
 
 function realSample(): Sample {
   const r = new SampleReader();
@@ -97,4 +97,12 @@ test('the config carries every plot as data, without functions', () => {
   for (const p of c.plots) for (const s of p.series) assert.equal(typeof s.source, 'string', `${p.id}/${s.name} names its source`);
   assert.ok(c.plots.find((p) => p.id === 'gc-pauses')!.series.some((s) => s.points), 'GC pauses are events');
   assert.equal(MAX_POINTS_PER_SERIES, 24);
+});
+
+test('GC pause in a window: the total\'s difference from the sample just before, not across a time nobody watched', () => {
+  const at = (timeMs: number, gcPauseTotalNs: number, gcPauseNs: number) => ({ timeMs, windowMs: 1000, gcPauseTotalNs, gcPauseNs }) as unknown as Sample;
+  assert.equal(windowPauseNs(at(2000, 5e6, 1e6), at(1000, 3e6, 0)), 2e6, 'adjacent: the difference (every phase counted)');
+  // The sampler stopped for a minute (no dashboard open) while six GCs ran: its first sample's own window counts.
+  assert.equal(windowPauseNs(at(62_000, 90e6, 1e6), at(1000, 3e6, 0)), 1e6);
+  assert.equal(windowPauseNs(at(2000, 5e6, 1e6), undefined), 1e6);
 });

@@ -62,6 +62,30 @@ test('a steady recording gets no heap-growth finding; the default output sits be
   assert.ok(!/Heap after GC is growing/.test(r.stdout));
 });
 
+test('a recording holding two runs (MEMSTATS_RECORD appends) counts both runs\' GCs and says the process restarted', async () => {
+  const lines = readFileSync(recordings.steady, 'utf8').trim().split('\n');
+  const later = lines.map((l) => {
+    const x = JSON.parse(l) as { timeMs: number };
+    x.timeMs += 3_600_000;
+    return JSON.stringify(x);
+  });
+  const two = join(dir, 'two-runs.ndjson');
+  writeFileSync(two, [...lines, ...later].join('\n') + '\n');
+  const one = join(dir, 'one-run.ndjson');
+  writeFileSync(one, lines.join('\n') + '\n');
+  const gcsIn = async (file: string) => {
+    const r = await cli(['report', file, '-o', '-']);
+    assert.equal(r.code, 0, r.stderr);
+    return { html: r.stdout, gcs: Number(/([\d,]+) GCs pausing/.exec(r.stdout)![1]!.replace(/,/g, '')) };
+  };
+  const a = await gcsIn(one);
+  const b = await gcsIn(two);
+  assert.ok(a.gcs > 0);
+  assert.equal(b.gcs, 2 * a.gcs, 'both runs counted');
+  assert.match(b.html, /The file holds 2 runs/);
+  assert.doesNotMatch(a.html, /runs \(the counters start over/);
+});
+
 test('a truncated last line is left out with a note; any other bad line fails naming the file and line', async () => {
   const lines = readFileSync(recordings.steady, 'utf8').trim().split('\n');
   const cut = join(dir, 'cut.ndjson');

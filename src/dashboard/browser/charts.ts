@@ -218,6 +218,8 @@ class PlotView {
 
   private build(xs: number[], raw: Array<Array<number | null>>): void {
     this.chart?.destroy();
+    // A rebuilt chart starts unzoomed: a zoom kept on would freeze its x-range from here on.
+    this.zoomed = false;
     const unit = this.plot.unit;
     const stacked = this.plot.type === 'stacked';
     const seriesOpts: uPlot.Series[] = [

@@ -66,7 +66,9 @@ function startLive(): void {
         views = buildViews(c, c.historyMs);
         drawn = -1;
       }
-      const what = c.target.description === 'local' ? '' : ` (${c.target.description})`;
+      // An attach backend's description names the pid already ("pid 2352 (attached)").
+      const desc = c.target.description.replace(new RegExp(`^pid ${c.target.pid}\\b\\s*`), '').replace(/^\((.*)\)$/, '$1');
+      const what = c.target.description === 'local' || desc === '' ? '' : ` (${desc})`;
       targetEl.textContent = `pid ${c.target.pid}${what}`;
       document.title = `memstats — pid ${c.target.pid}`;
     },

@@ -15,8 +15,20 @@ interface StreamHandlers {
   status(text: string, live: boolean): void;
 }
 
+/** No sample for this long on an open stream: the program is likely blocked (its loop serves the figures), ms. */
+const STALE_MS = 5000;
+
 function connectStream(path: string, on: StreamHandlers): void {
   let backoffMs = 1000;
+  // The header must not say "live" while nothing arrives — when the program is stuck is when it matters.
+  let lastDataMs = Date.now();
+  let stale = false;
+  let open = false;
+  setInterval(() => {
+    if (!open || stale || Date.now() - lastDataMs < STALE_MS) return;
+    stale = true;
+    on.status(`no data for ${Math.round((Date.now() - lastDataMs) / 1000)} s — the program may be blocked`, false);
+  }, 1000);
 
   const dispatch = (block: string): void => {
     let event = 'message';
@@ -32,6 +44,11 @@ function connectStream(path: string, on: StreamHandlers): void {
     if (data.length === 0) return;
     const payload = JSON.parse(data.join('\n')) as unknown;
     backoffMs = 1000;
+    lastDataMs = Date.now();
+    if (stale) {
+      stale = false;
+      on.status('live', true);
+    }
     try {
       if (event === 'config') on.config(payload as DashboardConfig);
       else if (event === 'backlog') on.backlog(payload as Frame[]);
@@ -43,6 +60,7 @@ function connectStream(path: string, on: StreamHandlers): void {
   };
 
   const retry = (why: string): void => {
+    open = false;
     const wait = backoffMs;
     backoffMs = Math.min(30_000, backoffMs * 2);
     on.status(`${why} — reconnecting in ${Math.round(wait / 1000)} s`, false);
@@ -59,6 +77,9 @@ function connectStream(path: string, on: StreamHandlers): void {
     }
     if (!res.ok || !res.body) return retry(await refusal(res));
     on.status('live', true);
+    open = true;
+    stale = false;
+    lastDataMs = Date.now();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buf = '';
     try {
