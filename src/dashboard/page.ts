@@ -24,7 +24,7 @@ const ACTIONS = `<section id="actions" aria-label="actions">
   <div class="controls"><button id="gc-button" type="button" title="POST /debug/gc: a full, forced garbage collection">Force GC</button></div>
   <div class="outcome"><progress id="gc-progress" hidden></progress><span id="gc-status" class="status" role="status"></span></div>
   <div class="controls"><button id="cpu-button" type="button" title="GET /debug/pprof/profile?seconds=N">CPU profile</button>
-    <label>for <input id="cpu-seconds" type="number" min="1" max="3600" value="5"> s</label></div>
+    <label>for <input id="cpu-seconds" type="number" min="1" max="300" value="5"> s</label></div>
   <div class="outcome"><progress id="cpu-progress" hidden></progress><span id="cpu-status" class="status" role="status"></span></div>
   <div class="controls"><button id="snapshot-button" type="button" title="GET /debug/pprof/heapsnapshot: pauses the process while V8 walks the heap">Heap snapshot</button></div>
   <div class="outcome"><progress id="snapshot-progress" hidden></progress><span id="snapshot-status" class="status" role="status"></span><a id="snapshot-download" hidden>save the snapshot again</a></div>

@@ -5,7 +5,7 @@
  * | path | answer |
  * |---|---|
  * | `/debug/dashboard` | the live page |
- * | `/debug/dashboard/stream` | Server-Sent Events: `config`, `backlog`, then `sample` per tick |
+ * | `/debug/dashboard/stream` | Server-Sent Events: `config`, `limits`, `backlog`, then `sample` per tick |
  * | `/debug/dashboard/assets/<name>` | uPlot, the page script and styles, from the package |
  *
  * Everything goes through the request's DebugBackend, so a remote process
@@ -48,7 +48,7 @@ function asset(ctx: RouteContext): void {
 }
 
 async function stream(ctx: RouteContext): Promise<void> {
-  await dashboardStreamFor(ctx.backend).serve(ctx.res, ctx.signal, ctx.req.method);
+  await dashboardStreamFor(ctx.backend).serve(ctx.res, ctx.signal, ctx.req.method, { maxProfileSeconds: ctx.maxProfileSeconds });
 }
 
 /** dashboardRoutes returns the dashboard's routes: the page, its stream and its assets. */

@@ -103,7 +103,7 @@ export class DashboardStream {
    * serve streams to `res` until the client goes away or `signal` aborts; it
    * resolves then. HEAD requests get the headers only.
    */
-  async serve(res: ServerResponse, signal: AbortSignal, method = 'GET'): Promise<void> {
+  async serve(res: ServerResponse, signal: AbortSignal, method = 'GET', limits?: { maxProfileSeconds: number }): Promise<void> {
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     setSafetyHeaders(res);
@@ -124,6 +124,8 @@ export class DashboardStream {
     this.clients.add(client);
     try {
       res.write(this.configMessage);
+      // What this server accepts (the hub is shared by servers with other limits): the page's CPU box follows it.
+      if (limits) res.write(`event: limits\ndata: ${JSON.stringify(limits)}\n\n`);
       this.ensureSubscribed();
       await Promise.race([this.seeded, gone]);
       if (res.destroyed || signal.aborted) return;

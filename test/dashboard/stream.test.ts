@@ -105,8 +105,9 @@ test('the stream serves 20 concurrent clients: config once, the backlog, then th
       const config = JSON.parse(c.events[0].data) as DashboardConfig;
       assert.equal(config.plots.length, DASHBOARD_PLOTS.length);
       assert.deepEqual(config.target, { description: 'sample backend', pid: 4242 });
-      assert.equal(c.events[1].event, 'backlog');
-      const backlog = JSON.parse(c.events[1].data) as Frame[];
+      assert.deepEqual([c.events[1].event, JSON.parse(c.events[1].data)], ['limits', { maxProfileSeconds: 300 }], "the server's limits");
+      assert.equal(c.events[2].event, 'backlog');
+      const backlog = JSON.parse(c.events[2].data) as Frame[];
       assert.ok(backlog.length >= 30, `backlog holds the backend's history (${backlog.length})`);
       for (let i = 1; i < backlog.length; i++) assert.ok(backlog[i].t > backlog[i - 1].t, 'backlog in time order');
       const first = JSON.parse(samples(c.events)[0].data) as Frame;

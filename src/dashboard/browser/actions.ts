@@ -62,6 +62,17 @@ function stamp(): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** Longest CPU profile the server accepts (its maxProfileSeconds, from the stream's `limits`). */
+let maxCpuSeconds = 300;
+
+/** setMaxProfileSeconds takes the server's limit for the CPU-profile box. */
+function setMaxProfileSeconds(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1)) return;
+  maxCpuSeconds = n;
+  const input = document.getElementById('cpu-seconds') as HTMLInputElement | null;
+  if (input) input.max = String(n);
+}
+
 function setupActions(flame: FlameGraph): void {
   const gc = actionRow('gc');
   const cpu = actionRow('cpu');
@@ -85,7 +96,7 @@ function setupActions(flame: FlameGraph): void {
   cpu.button.addEventListener('click', () =>
     runAction(cpu, async () => {
       const seconds = Math.round(Number(secondsInput.value));
-      if (!(seconds >= 1 && seconds <= 3600)) return setStatus(cpu, 'Seconds must be a whole number from 1 to 3600.', 'error');
+      if (!(seconds >= 1 && seconds <= maxCpuSeconds)) return setStatus(cpu, `Seconds must be a whole number from 1 to ${maxCpuSeconds} (this server's limit).`, 'error');
       const started = performance.now();
       cpu.progress.max = seconds;
       const tick = setInterval(() => {

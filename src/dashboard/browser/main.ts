@@ -58,6 +58,9 @@ function startLive(): void {
   };
 
   connectStream('dashboard/stream', {
+    limits(l) {
+      setMaxProfileSeconds(l.maxProfileSeconds);
+    },
     config(c) {
       const key = JSON.stringify([c.plots, c.stats]);
       // A reconnect to the same server sends the same config: keep the views (and legend toggles).

@@ -11,6 +11,8 @@ interface StreamHandlers {
   config(c: DashboardConfig): void;
   backlog(frames: Frame[]): void;
   sample(frame: Frame): void;
+  /** What the server accepts (`maxProfileSeconds`). */
+  limits(l: { maxProfileSeconds: number }): void;
   /** Connection state for the header: `live`, or why not. */
   status(text: string, live: boolean): void;
 }
@@ -53,6 +55,7 @@ function connectStream(path: string, on: StreamHandlers): void {
       if (event === 'config') on.config(payload as DashboardConfig);
       else if (event === 'backlog') on.backlog(payload as Frame[]);
       else if (event === 'sample') on.sample(payload as Frame);
+      else if (event === 'limits') on.limits(payload as { maxProfileSeconds: number });
     } catch (err) {
       // A drawing bug must show (console) without tearing the connection down.
       console.error(err);
