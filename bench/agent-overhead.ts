@@ -180,12 +180,12 @@ interface RunResult extends LoadResult {
 let scrapeEveryMs = 1000;
 
 /** --semi-space and --v8-flags: V8 flags for every server (none's and the variants' alike). */
-let semiSpaceArgs: string[] = [];
+let v8Args: string[] = [];
 
 function startServer(variant: Variant, pin: boolean, profileTo?: string): ChildProcess {
   const self = fileURLToPath(import.meta.url);
   const agent = variant.startsWith('memstats');
-  const nodeArgs = [...semiSpaceArgs, ...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
+  const nodeArgs = [...v8Args, ...(agent ? [`--import=${REGISTER}`] : []), self, '--serve', variant];
   const env: NodeJS.ProcessEnv = { ...process.env, MEMSTATS_ADDR: variant === 'memstats-off' ? 'off' : '127.0.0.1:0' };
   if (variant === 'memstats-main') env.MEMSTATS_SERVER_THREAD = 'main';
   if (variant === 'memstats-normal') env.MEMSTATS_SERVER_PRIORITY = 'normal';
@@ -558,14 +558,14 @@ async function main(): Promise<void> {
       console.error(`--semi-space must be a whole number of MB, got ${JSON.stringify(semi)}\n${USAGE}`);
       process.exit(2);
     }
-    semiSpaceArgs = [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
+    v8Args = [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
   }
   const flags = values['v8-flags']?.split(/\s+/).filter(Boolean) ?? [];
   if (flags.some((f) => !/^--[a-z0-9-]+(=[\w.]+)?$/.test(f))) {
     console.error(`--v8-flags takes V8 flags such as "--single-threaded-gc", got ${JSON.stringify(values['v8-flags'])}\n${USAGE}`);
     process.exit(2);
   }
-  semiSpaceArgs.push(...flags);
+  v8Args.push(...flags);
   const every = values['scrape-ms'];
   if (every !== undefined) {
     if (!/^[1-9]\d*$/.test(every) || Number(every) < 10) {

@@ -145,11 +145,18 @@ export function agentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Agent
   if (hs === 'allocs' || hs === 'inuse') o.heapSampling = hs;
   else if (hs === '1' || hs === 'true' || hs === 'yes') o.heapSampling = 'inuse';
   else if (hs !== undefined && truthy(hs)) o.heapSampling = env.MEMSTATS_HEAP_SAMPLING as AgentOptions['heapSampling'];
-  const st = env.MEMSTATS_SERVER_THREAD?.trim().toLowerCase();
-  if (st) o.serverThread = (SERVER_THREADS as readonly string[]).includes(st) ? (st as AgentOptions['serverThread']) : (env.MEMSTATS_SERVER_THREAD as AgentOptions['serverThread']);
-  const sp = env.MEMSTATS_SERVER_PRIORITY?.trim().toLowerCase();
-  if (sp) o.serverPriority = (SERVER_PRIORITIES as readonly string[]).includes(sp) ? (sp as ThreadPriority) : (env.MEMSTATS_SERVER_PRIORITY as ThreadPriority);
+  const st = envChoice(env.MEMSTATS_SERVER_THREAD, SERVER_THREADS);
+  if (st) o.serverThread = st;
+  const sp = envChoice(env.MEMSTATS_SERVER_PRIORITY, SERVER_PRIORITIES);
+  if (sp) o.serverPriority = sp;
   return o;
+}
+
+/** One of `choices` for a variable's value (any case, spaces trimmed); an unknown value as written, for startAgent to name. */
+function envChoice<T extends string>(raw: string | undefined, choices: readonly T[]): T | undefined {
+  const v = raw?.trim().toLowerCase();
+  if (!v) return undefined;
+  return (choices as readonly string[]).includes(v) ? (v as T) : (raw as T);
 }
 
 /** Which variable sets each option, for the lines that name a bad value. */

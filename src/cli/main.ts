@@ -39,7 +39,8 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
     return 2;
   }
   // `run -- node app.js --help` (or `run node app.js --help`) passes --help to the program, not to us.
-  const own = command.ownArgs ? command.ownArgs(rest) : rest.indexOf('--') === -1 ? rest : rest.slice(0, rest.indexOf('--'));
+  const dd = rest.indexOf('--');
+  const own = command.ownArgs ? command.ownArgs(rest) : dd === -1 ? rest : rest.slice(0, dd);
   if (own.includes('--help') || own.includes('-h')) {
     io.stdout.write(command.usage.trimEnd() + '\n');
     return 0;

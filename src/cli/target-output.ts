@@ -72,10 +72,10 @@ export async function reserveOutput(path: string, mode = 0o666): Promise<Reserve
       try {
         await commit(r.temp, r.final, 'output');
       } catch (err) {
-        pendingTemps.delete(r.temp);
         throw new CommandError(`cannot write ${path}: ${describeError(err)}`);
+      } finally {
+        pendingTemps.delete(r.temp); // renamed, or removed by commit on failure
       }
-      pendingTemps.delete(r.temp);
       committed = true;
     },
     async discard() {

@@ -59,13 +59,22 @@ export function quantile(values: readonly number[], p: number): number | null {
   return sorted[i];
 }
 
-/** GC main-thread pause time in the sample's window, ns: the cumulative total's difference (all phases, no 256 cap). */
+/**
+ * GC main-thread pause time since `prev`, ns: the cumulative total's difference (all phases, no 256 cap), or
+ * the sample's own window's without `prev` or when the total went down (a new process appending to the same
+ * recording). A field a recording lacks (NaN) counts as no pause.
+ */
+export function pauseSinceNs(s: Sample, prev: Sample | undefined): number {
+  const v = prev && s.gcPauseTotalNs >= prev.gcPauseTotalNs ? s.gcPauseTotalNs - prev.gcPauseTotalNs : s.gcPauseNs;
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** GC main-thread pause time in the sample's window, ns (pauseSinceNs of the sample just before). */
 export function windowPauseNs(s: Sample, prev: Sample | undefined): number {
   // Only when `prev` is the sample just before: after a time nobody watched (the sampler stopped), the total's
   // difference holds the whole gap's pauses, which the sample's own window does not.
   const adjacent = prev !== undefined && s.timeMs > prev.timeMs && s.timeMs - prev.timeMs <= 1.5 * s.windowMs + 100;
-  if (adjacent && s.gcPauseTotalNs >= prev.gcPauseTotalNs) return s.gcPauseTotalNs - prev.gcPauseTotalNs;
-  return s.gcPauseNs;
+  return pauseSinceNs(s, adjacent ? prev : undefined);
 }
 
 /** Per-second rate of a cumulative recycler counter between two samples; null without a previous reading. */

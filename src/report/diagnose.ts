@@ -16,6 +16,7 @@
  * guidance (GC above ~10% of CPU is worth a look).
  */
 import type { Sample } from '../sampler/sample.js';
+import { pauseSinceNs } from '../dashboard/plots.js';
 import { judgeTrend, type TrendPoint } from '../leak/trend.js';
 import { formatBytes, formatDuration, formatPercent } from './format.js';
 import { numberOption, optionsObject, optionNames } from '../internal/validate.js';
@@ -106,13 +107,6 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-/** GC pause time in a sample's window, ns: from the cumulative total (all phases, no cap), else the window's own sum. */
-function pauseNsOf(s: Sample, prev: Sample | undefined): number {
-  // A recording may lack a field (NaN): it counts as no pause, not as a poisoned total.
-  const v = prev && s.gcPauseTotalNs >= prev.gcPauseTotalNs ? s.gcPauseTotalNs - prev.gcPauseTotalNs : s.gcPauseNs;
-  return Number.isFinite(v) ? v : 0;
-}
-
 /**
  * checkGcOverhead: GC's share of the main thread's time, overall and over the
  * worst 30 s; fires above `gcOverheadFraction` (10%) either way.
@@ -121,7 +115,7 @@ export function checkGcOverhead(samples: readonly Sample[], options?: DiagnoseOp
   const o = resolve(options);
   const s = ordered(samples);
   if (s.length === 0) return undefined;
-  const pause = s.map((x, i) => pauseNsOf(x, s[i - 1]));
+  const pause = s.map((x, i) => pauseSinceNs(x, s[i - 1]));
   const windowNs = s.map((x) => x.windowMs * 1e6);
   const totalPause = pause.reduce((a, b) => a + b, 0);
   const totalTime = windowNs.reduce((a, b) => a + b, 0);

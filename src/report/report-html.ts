@@ -7,7 +7,7 @@
  */
 import type { Sample } from '../sampler/sample.js';
 import { createProjector, dashboardConfig, selectPoints, MAX_POINTS_PER_SERIES } from '../dashboard/projection.js';
-import { DASHBOARD_PLOTS } from '../dashboard/plots.js';
+import { DASHBOARD_PLOTS, pauseSinceNs } from '../dashboard/plots.js';
 import { reportPage } from '../dashboard/page.js';
 import type { Frame, FramePlotValues } from '../dashboard/wire.js';
 import { diagnose, type DiagnoseOptions, type Finding } from './diagnose.js';
@@ -139,9 +139,8 @@ export function renderReport(samples: readonly Sample[], options?: ReportOptions
     const prev = s[i - 1];
     if (prev && x.numGC < prev.numGC) runs++;
     const dGc = prev && x.numGC >= prev.numGC ? x.numGC - prev.numGC : x.gcCount;
-    const dNs = prev && x.gcPauseTotalNs >= prev.gcPauseTotalNs ? x.gcPauseTotalNs - prev.gcPauseTotalNs : x.gcPauseNs;
     if (Number.isFinite(dGc)) gcs += dGc;
-    if (Number.isFinite(dNs)) gcNs += dNs;
+    gcNs += pauseSinceNs(x, prev);
   });
   const recordedMs = s.reduce((a, x) => a + (Number.isFinite(x.windowMs) ? x.windowMs : 0), 0);
   const title = `${o.source ?? 'recording'} — ${new Date(first.timeMs).toISOString().replace('T', ' ').slice(0, 19)} UTC, ${formatDuration(durationMs * 1e6)}`;

@@ -9,12 +9,12 @@ import type { DebugHandlerOptions } from './handler.js';
 import type { DebugServerOptions } from './server.js';
 import type { DebugBackend } from './backend.js';
 import { isLoopbackHost } from './http.js';
-import { booleanOption, invalidOption, knownOptions, numberOption } from '../internal/validate.js';
+import { booleanOption, invalidOption, knownOptions, numberOption, optionNames } from '../internal/validate.js';
 
 /** The options createDebugHandler takes. */
-export const HANDLER_OPTION_KEYS = ['token', 'maxProfileSeconds', 'backend', 'routes', 'registry', 'compatibleMetrics'] as const;
+export const HANDLER_OPTION_KEYS = optionNames<DebugHandlerOptions>({ token: true, maxProfileSeconds: true, backend: true, routes: true, registry: true, compatibleMetrics: true });
 /** The options startDebugServer takes. */
-export const SERVER_OPTION_KEYS = [...HANDLER_OPTION_KEYS, 'host', 'port', 'unref'] as const;
+export const SERVER_OPTION_KEYS = optionNames<DebugServerOptions>({ token: true, maxProfileSeconds: true, backend: true, routes: true, registry: true, compatibleMetrics: true, host: true, port: true, unref: true });
 
 /** Resolved, validated handler options. */
 export interface ResolvedHandlerOptions {

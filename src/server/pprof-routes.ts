@@ -33,18 +33,25 @@ function noSeconds(ctx: RouteContext, name: string): void {
   }
 }
 
+/** exclusively runs `fn` holding the capture slot `name` (409 with a reason while another holds it). */
+async function exclusively<T>(ctx: RouteContext, name: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const release = ctx.exclusive(name, what);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 async function cpu(ctx: RouteContext): Promise<void> {
   const s = seconds(ctx);
   const format = ctx.url.searchParams.get('format') ?? 'pprof';
   if (format !== 'pprof' && format !== 'cpuprofile') throw new HttpError(400, `format must be pprof or cpuprofile; received ${JSON.stringify(format.slice(0, 40))}`);
-  const release = ctx.exclusive('cpu', 'a CPU profile');
-  try {
+  await exclusively(ctx, 'cpu', 'a CPU profile', async () => {
     const body = await ctx.backend.profileCpu({ seconds: s, format, signal: ctx.signal });
     if (format === 'cpuprofile') sendAttachment(ctx.res, `cpu-${ctx.backend.pid}.cpuprofile`, body, 'application/json');
     else sendAttachment(ctx.res, `cpu-${ctx.backend.pid}.pb.gz`, body);
-  } finally {
-    release();
-  }
+  });
 }
 
 function heapRoute(name: 'heap' | 'allocs'): (ctx: RouteContext) => Promise<void> {
@@ -52,19 +59,15 @@ function heapRoute(name: 'heap' | 'allocs'): (ctx: RouteContext) => Promise<void
     const debug = debugLevel(ctx, 2);
     const gc = boolParam(ctx.url, 'gc');
     const delta = ctx.url.searchParams.has('seconds') ? intParam(ctx.url, 'seconds', 30, 1, ctx.maxProfileSeconds) : undefined;
-    // One heap profile over `seconds` at a time, as for the other captures.
-    const release = delta !== undefined ? ctx.exclusive('heap-delta', 'a heap profile over seconds') : undefined;
-    let body: Buffer;
-    try {
-      body = await ctx.backend.profileHeap({
+    const capture = () =>
+      ctx.backend.profileHeap({
         gc,
         ...(name === 'allocs' ? { includeCollected: true } : {}),
         ...(delta !== undefined ? { seconds: delta } : {}),
         signal: ctx.signal,
       });
-    } finally {
-      release?.();
-    }
+    // One heap profile over `seconds` at a time, as for the other captures.
+    const body = delta !== undefined ? await exclusively(ctx, 'heap-delta', 'a heap profile over seconds', capture) : await capture();
     if (debug > 0) {
       const m = await ctx.backend.readMemStats();
       // Loaded on demand: the decoder is not needed to serve binary profiles.
@@ -80,13 +83,9 @@ async function block(ctx: RouteContext): Promise<void> {
   const s = seconds(ctx);
   const debug = debugLevel(ctx, 2);
   const thresholdMs = ctx.url.searchParams.has('threshold_ms') ? intParam(ctx.url, 'threshold_ms', 50, 1, 60_000) : undefined;
-  const release = ctx.exclusive('block', 'a block profile');
-  let body: Buffer;
-  try {
-    body = await ctx.backend.profileBlock({ seconds: s, ...(thresholdMs !== undefined ? { thresholdMs } : {}), signal: ctx.signal });
-  } finally {
-    release();
-  }
+  const body = await exclusively(ctx, 'block', 'a block profile', () =>
+    ctx.backend.profileBlock({ seconds: s, ...(thresholdMs !== undefined ? { thresholdMs } : {}), signal: ctx.signal }),
+  );
   if (debug > 0) {
     const { contentionText } = await import('./pprof-text.js');
     send(ctx.res, 'text/plain; charset=utf-8', contentionText(body));

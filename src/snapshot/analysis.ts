@@ -7,7 +7,7 @@
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { readHeapSnapshot, type ReadHeapSnapshotOptions } from './read-snapshot.js';
 import type { HeapSnapshot } from './heap-snapshot.js';
-import { computeDominators, groupRetainedSizes, retainedSizeOf, type DominatorTree } from './dominators.js';
+import { computeDominators, groupRetainedSizes, retainedSizeOf, type DominatorTree, type Liveness } from './dominators.js';
 import { groupNodes, groupTotals, NO_GROUP, type GroupIndex } from './groups.js';
 import { computeRetainerTree, formatRetainerPath, retainerPath, nodeLabel, type RetainerStep, type RetainerTree } from './paths.js';
 
@@ -73,7 +73,7 @@ export async function analyse(file: string, readOptions: ReadHeapSnapshotOptions
 }
 
 /** summarise counts a snapshot's objects, reachable and not. */
-export function summarise(snap: HeapSnapshot, tree: Pick<DominatorTree, 'dfn'> | { dfn: Uint8Array } | null): SnapshotSummary {
+export function summarise(snap: HeapSnapshot, tree: Liveness | null): SnapshotSummary {
   let nodes = 0;
   let reach = 0;
   let reachSize = 0;

@@ -37,6 +37,9 @@ export function isEssentialEdge(s: HeapSnapshot, from: number, e: number): boole
   return true;
 }
 
+/** What grouping and summaries need of a tree: which nodes are alive (dfn non-zero), from a DominatorTree or reachability(). */
+export type Liveness = { readonly dfn: ArrayLike<number> };
+
 /**
  * reachability marks (non-zero) every node reachable from the root through
  * edges that keep their target alive, as computeDominators numbers them —

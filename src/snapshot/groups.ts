@@ -6,7 +6,7 @@
  * are keyed by text, so the same group can be found in two snapshots.
  */
 import type { HeapSnapshot } from './heap-snapshot.js';
-import type { DominatorTree } from './dominators.js';
+import type { Liveness } from './dominators.js';
 import { nodeLabel } from './paths.js';
 
 /** Not in any group (synthetic roots, unreachable objects). */
@@ -29,7 +29,7 @@ export interface GroupIndex {
  * `tree`, nodes the tree does not reach are left out (weakly held garbage);
  * without, every node counts.
  */
-export function groupNodes(s: HeapSnapshot, tree?: Pick<DominatorTree, 'dfn'> | { dfn: Uint8Array }): GroupIndex {
+export function groupNodes(s: HeapSnapshot, tree?: Liveness): GroupIndex {
   const n = s.nodeCount;
   const groupOf = new Uint32Array(n);
   const keys: string[] = [];

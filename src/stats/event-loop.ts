@@ -413,16 +413,17 @@ export class EventLoopWindow {
     const nowMs = performance.now();
     const elu = performance.eventLoopUtilization(this.prevElu);
     const max = this.max;
+    const min = count > 0 ? this.min : 0;
     const stats: EventLoopStats = {
       windowMs: nowMs - this.startMs,
       resolutionMs: this.rec.resolutionMs,
       delayCount: count,
-      delayMinNs: count > 0 ? this.min : 0,
+      delayMinNs: min,
       delayMeanNs: mean,
       delayStddevNs: variance > 0 ? Math.sqrt(variance) : 0,
-      delayP50Ns: windowQuantile(h.counts, this.prevCounts, count, 0.5, max, count > 0 ? this.min : 0),
-      delayP90Ns: windowQuantile(h.counts, this.prevCounts, count, 0.9, max, count > 0 ? this.min : 0),
-      delayP99Ns: windowQuantile(h.counts, this.prevCounts, count, 0.99, max, count > 0 ? this.min : 0),
+      delayP50Ns: windowQuantile(h.counts, this.prevCounts, count, 0.5, max, min),
+      delayP90Ns: windowQuantile(h.counts, this.prevCounts, count, 0.9, max, min),
+      delayP99Ns: windowQuantile(h.counts, this.prevCounts, count, 0.99, max, min),
       delayMaxNs: count > 0 ? max : 0,
       delayLastNs: this.rec.lastNs,
       utilization: Number.isFinite(elu.utilization) ? elu.utilization : 0,
